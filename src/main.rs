@@ -1,0 +1,2 @@
+//! The `kconnect` command line.
+fn main() {}
