@@ -120,12 +120,12 @@ impl Compression {
 
     /// Compresses `records` into the end of `out`.
     fn compress_into(self, records: BytesMut, out: &mut BytesMut) -> Result<()> {
-        // The codecs hand us an empty scratch buffer to fill; swapping ours in
-        // avoids copying the records once more.
         if self == Compression::None {
             out.extend_from_slice(&records);
             return Ok(());
         }
+        // The codecs hand us an empty scratch buffer to fill; moving ours in
+        // avoids copying the records once more.
         let fill = |scratch: &mut BytesMut| {
             *scratch = records;
             Ok(())

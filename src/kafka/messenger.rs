@@ -216,7 +216,17 @@ impl Messenger {
 
     /// Sends `request` at `version` and awaits its response.
     pub async fn request_at<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
-        let mut body = self.send_raw::<R>(request, version, true).await?;
+        let mut body = self
+            .send_raw_timeout::<R>(request, version, true, self.options.request_timeout)
+            .await?;
+        R::Response::decode(&mut body, version).map_err(|e| self.protocol_error::<R>(e))
+    }
+
+    /// Like [`request`](Self::request) with its own timeout, for requests the
+    /// broker may legitimately hold longer (JoinGroup waits for the group).
+    pub async fn request_with_timeout<R: Request>(&self, request: &R, timeout: Duration) -> Result<R::Response> {
+        let version = self.version_for::<R>()?;
+        let mut body = self.send_raw_timeout::<R>(request, version, true, timeout).await?;
         R::Response::decode(&mut body, version).map_err(|e| self.protocol_error::<R>(e))
     }
 
@@ -243,6 +253,17 @@ impl Messenger {
         request: &R,
         version: i16,
         expect_response: bool,
+    ) -> Result<Bytes> {
+        self.send_raw_timeout(request, version, expect_response, self.options.request_timeout)
+            .await
+    }
+
+    async fn send_raw_timeout<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+        expect_response: bool,
+        timeout: Duration,
     ) -> Result<Bytes> {
         self.wait_out_throttle().await;
         let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
@@ -278,7 +299,7 @@ impl Messenger {
         let Some(rx) = reply else {
             return Ok(Bytes::new());
         };
-        match tokio::time::timeout(self.options.request_timeout, rx).await {
+        match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(self.closed_error("response channel dropped")),
             Err(_) => {
@@ -293,7 +314,7 @@ impl Messenger {
                 self.shared.fail(format!("request timed out: {what}"));
                 Err(Error::Timeout {
                     what,
-                    ms: self.options.request_timeout.as_millis() as u64,
+                    ms: timeout.as_millis() as u64,
                 })
             }
         }

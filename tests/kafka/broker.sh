@@ -278,7 +278,7 @@ cmd_start() {
     fi
 
     local jvm_opts
-    read -r -a jvm_opts <<<"${KCONNECT_KAFKA_JVM_OPTS:--Xms64m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError -XX:TieredStopAtLevel=1}"
+    read -r -a jvm_opts <<<"${KCONNECT_KAFKA_JVM_OPTS:--Xms64m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError}"
     local timeout=${KCONNECT_KAFKA_START_TIMEOUT:-90} attempt
     for attempt in 1 2 3; do
         local offset=0
@@ -325,8 +325,10 @@ cmd_start() {
             continue
         fi
         {
-            echo "broker.sh: the Kafka broker in $dir $why; the end of $log:"
-            tail -c +"$offset" "$log" | tail -n 60
+            echo "broker.sh: the Kafka broker in $dir $why. Its errors:"
+            tail -c +"$offset" "$log" | grep -E -A3 '^\[[^]]*\] (ERROR|FATAL)' | head -n 40 || true
+            echo "broker.sh: the end of $log:"
+            tail -c +"$offset" "$log" | tail -n 25
         } >&2
         exit 1
     done

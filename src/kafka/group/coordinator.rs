@@ -1,0 +1,342 @@
+//! The consumer side of a group (Java's `ConsumerCoordinator`): joins with the
+//! "consumer" protocol, runs the assignor when leader, applies eager or
+//! cooperative rebalances, and commits / fetches offsets.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
+use kafka_protocol::messages::{GroupId, OffsetCommitRequest, OffsetFetchRequest, TopicName};
+use kafka_protocol::protocol::StrBytes;
+
+use super::assignor::{assignor_by_name, PartitionAssignor, RebalanceProtocol};
+use super::consumer_protocol::{Assignment, Subscription, TopicPartition};
+use super::membership::{GroupConfig, GroupMembership};
+use crate::kafka::cluster::Cluster;
+use crate::kafka::config::ConsumerConfig;
+use crate::kafka::error::{Error, ErrorCode, Result};
+
+/// What a rebalance changed for this member.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssignmentChange {
+    pub revoked: Vec<TopicPartition>,
+    pub assigned: Vec<TopicPartition>,
+}
+
+/// A consumer's membership in its group.
+pub struct ConsumerCoordinator {
+    cluster: Arc<Cluster>,
+    membership: GroupMembership,
+    assignors: Vec<Box<dyn PartitionAssignor + Send + Sync>>,
+    /// What we own now.
+    owned: BTreeSet<TopicPartition>,
+    /// The generation `owned` was assigned in.
+    owned_generation: i32,
+}
+
+impl ConsumerCoordinator {
+    pub fn new(cluster: Arc<Cluster>, config: &ConsumerConfig, group_id: String) -> ConsumerCoordinator {
+        let mut assignors: Vec<Box<dyn PartitionAssignor + Send + Sync>> = config
+            .assignment_strategy
+            .iter()
+            .filter_map(|name| {
+                let a = assignor_by_name(name);
+                if a.is_none() {
+                    tracing::warn!(%name, "unknown partition.assignment.strategy ignored");
+                }
+                a
+            })
+            .collect();
+        if assignors.is_empty() {
+            assignors = ["range", "cooperative-sticky"]
+                .iter()
+                .filter_map(|n| assignor_by_name(n))
+                .collect();
+        }
+        let membership = GroupMembership::new(
+            cluster.clone(),
+            GroupConfig {
+                group_id,
+                protocol_type: "consumer".to_string(),
+                session_timeout: config.session_timeout,
+                rebalance_timeout: config.max_poll_interval,
+                heartbeat_interval: config.heartbeat_interval,
+                group_instance_id: config.group_instance_id.clone(),
+            },
+        );
+        ConsumerCoordinator {
+            cluster,
+            membership,
+            assignors,
+            owned: BTreeSet::new(),
+            owned_generation: -1,
+        }
+    }
+
+    pub fn generation(&self) -> Option<(String, i32)> {
+        self.membership.generation()
+    }
+
+    pub fn needs_rejoin(&self) -> bool {
+        self.membership.needs_rejoin()
+    }
+
+    pub fn request_rejoin(&self) {
+        self.membership.request_rejoin();
+    }
+
+    /// Whether every configured assignor is cooperative (then owned
+    /// partitions are kept across a rebalance).
+    fn cooperative(&self) -> bool {
+        self.assignors
+            .iter()
+            .all(|a| a.protocol_kind() == RebalanceProtocol::Cooperative)
+    }
+
+    /// Joins (or rejoins) the group for `topics` and returns what changed.
+    pub async fn ensure_active(&mut self, topics: &[String]) -> Result<AssignmentChange> {
+        let mut change = AssignmentChange::default();
+        if !self.cooperative() && !self.owned.is_empty() {
+            // Eager: give everything up before joining.
+            change.revoked = std::mem::take(&mut self.owned).into_iter().collect();
+        }
+        loop {
+            let protocols = self
+                .assignors
+                .iter()
+                .map(|a| {
+                    let subscription = Subscription {
+                        topics: topics.to_vec(),
+                        user_data: a.subscription_user_data(self.owned_generation),
+                        owned_partitions: self.owned.iter().cloned().collect(),
+                        generation_id: self.owned_generation,
+                        rack_id: None,
+                    };
+                    Ok((a.name().to_string(), subscription.encode(3)?))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let join = self.membership.join(&protocols).await?;
+            let assignments = if join.is_leader() {
+                self.assign(&join.protocol, &join.members).await?
+            } else {
+                Vec::new()
+            };
+            let bytes = match self.membership.sync(&join, assignments).await {
+                Ok(b) => b,
+                Err(e) if e.code() == Some(ErrorCode::RebalanceInProgress) || e.is_retriable() => {
+                    continue;
+                }
+                Err(e) if matches!(e.code(), Some(ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)) => {
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let assignment = Assignment::decode(bytes)?;
+            let new: BTreeSet<TopicPartition> = assignment.partitions.into_iter().collect();
+            let revoked: Vec<TopicPartition> = self.owned.difference(&new).cloned().collect();
+            let assigned: Vec<TopicPartition> = new.difference(&self.owned).cloned().collect();
+            self.owned = new;
+            self.owned_generation = join.generation;
+            let cooperative_chosen = self
+                .assignors
+                .iter()
+                .find(|a| a.name() == join.protocol)
+                .is_some_and(|a| a.protocol_kind() == RebalanceProtocol::Cooperative);
+            if cooperative_chosen && !revoked.is_empty() {
+                // KIP-429: after revoking, rejoin so the partitions can move.
+                self.membership.request_rejoin();
+            }
+            change.revoked.extend(revoked);
+            change.assigned.extend(assigned);
+            tracing::info!(
+                group = self.membership.group_id(),
+                generation = join.generation,
+                assigned = ?change.assigned,
+                revoked = ?change.revoked,
+                "joined group"
+            );
+            return Ok(change);
+        }
+    }
+
+    /// The leader's work: decode subscriptions, look up partition counts, run
+    /// the chosen assignor, encode the result.
+    async fn assign(
+        &self,
+        protocol: &str,
+        members: &[super::membership::JoinedMember],
+    ) -> Result<Vec<(String, bytes::Bytes)>> {
+        let assignor = self
+            .assignors
+            .iter()
+            .find(|a| a.name() == protocol)
+            .ok_or_else(|| Error::Other(format!("the group chose unknown assignor {protocol}")))?;
+        let mut subscriptions = BTreeMap::new();
+        let mut all_topics = BTreeSet::new();
+        for m in members {
+            let s = Subscription::decode(m.metadata.clone())?;
+            all_topics.extend(s.topics.iter().cloned());
+            subscriptions.insert(m.member_id.clone(), s);
+        }
+        let refs: Vec<&str> = all_topics.iter().map(String::as_str).collect();
+        let md = self.cluster.metadata_for(&refs).await?;
+        let partitions_per_topic: BTreeMap<String, i32> = all_topics
+            .iter()
+            .filter_map(|t| md.topic(t).ok().map(|tm| (t.clone(), tm.partitions.len() as i32)))
+            .collect();
+        let result = assignor.assign(&partitions_per_topic, &subscriptions);
+        result
+            .into_iter()
+            .map(|(member, partitions)| {
+                let bytes = Assignment {
+                    partitions,
+                    user_data: None,
+                }
+                .encode(3)?;
+                Ok((member, bytes))
+            })
+            .collect()
+    }
+
+    /// OffsetCommit for `offsets` in the current generation.
+    pub async fn commit(&mut self, offsets: &BTreeMap<TopicPartition, i64>) -> Result<()> {
+        if offsets.is_empty() {
+            return Ok(());
+        }
+        let (member_id, generation) = self
+            .membership
+            .generation()
+            .unwrap_or_else(|| (String::new(), -1));
+        let mut by_topic: BTreeMap<&str, Vec<OffsetCommitRequestPartition>> = BTreeMap::new();
+        for (tp, offset) in offsets {
+            by_topic.entry(&tp.topic).or_default().push(
+                OffsetCommitRequestPartition::default()
+                    .with_partition_index(tp.partition)
+                    .with_committed_offset(*offset)
+                    .with_committed_leader_epoch(-1)
+                    .with_committed_metadata(Some(StrBytes::from_static_str(""))),
+            );
+        }
+        let request = OffsetCommitRequest::default()
+            .with_group_id(GroupId(StrBytes::from_string(self.membership.group_id().to_string())))
+            .with_generation_id_or_member_epoch(generation)
+            .with_member_id(StrBytes::from_string(member_id))
+            .with_topics(
+                by_topic
+                    .into_iter()
+                    .map(|(t, p)| {
+                        OffsetCommitRequestTopic::default()
+                            .with_name(TopicName(StrBytes::from_string(t.to_string())))
+                            .with_partitions(p)
+                    })
+                    .collect(),
+            );
+        let deadline = Instant::now() + self.cluster.config().connection.request_timeout;
+        let mut attempt = 0;
+        loop {
+            let result = async {
+                let coordinator = self.membership.coordinator().await?;
+                let resp = coordinator.request(&request).await?;
+                coordinator.note_throttle(resp.throttle_time_ms);
+                for t in &resp.topics {
+                    for p in &t.partitions {
+                        ErrorCode::check(p.error_code, || {
+                            format!("OffsetCommit for {}-{}", t.name.0.as_str(), p.partition_index)
+                        })?;
+                    }
+                }
+                Ok::<(), Error>(())
+            }
+            .await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_retriable() && Instant::now() < deadline => {
+                    if matches!(e.code(), Some(ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable))
+                        || e.code().is_none()
+                    {
+                        self.membership.request_rejoin();
+                    }
+                    tokio::time::sleep(self.cluster.config().backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    if matches!(
+                        e.code(),
+                        Some(ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress)
+                    ) {
+                        self.membership.request_rejoin();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    /// OffsetFetch: the committed next offset of each partition that has one.
+    pub async fn fetch_committed(&mut self, tps: &[TopicPartition]) -> Result<BTreeMap<TopicPartition, i64>> {
+        let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+        for tp in tps {
+            by_topic.entry(&tp.topic).or_default().push(tp.partition);
+        }
+        let request = OffsetFetchRequest::default()
+            .with_group_id(GroupId(StrBytes::from_string(self.membership.group_id().to_string())))
+            .with_topics(Some(
+                by_topic
+                    .into_iter()
+                    .map(|(t, p)| {
+                        OffsetFetchRequestTopic::default()
+                            .with_name(TopicName(StrBytes::from_string(t.to_string())))
+                            .with_partition_indexes(p)
+                    })
+                    .collect(),
+            ))
+            .with_require_stable(true);
+        let deadline = Instant::now() + self.cluster.config().connection.request_timeout;
+        let mut attempt = 0;
+        loop {
+            let result = async {
+                let coordinator = self.membership.coordinator().await?;
+                let version = coordinator.version_for::<OffsetFetchRequest>()?;
+                let request = if version >= 7 {
+                    request.clone()
+                } else {
+                    request.clone().with_require_stable(false)
+                };
+                let resp = coordinator.request_at(&request, version).await?;
+                coordinator.note_throttle(resp.throttle_time_ms);
+                ErrorCode::check(resp.error_code, || "OffsetFetch".to_string())?;
+                let mut out = BTreeMap::new();
+                for t in &resp.topics {
+                    for p in &t.partitions {
+                        let tp = TopicPartition::new(t.name.0.to_string(), p.partition_index);
+                        ErrorCode::check(p.error_code, || format!("OffsetFetch for {tp}"))?;
+                        if p.committed_offset >= 0 {
+                            out.insert(tp, p.committed_offset);
+                        }
+                    }
+                }
+                Ok::<_, Error>(out)
+            }
+            .await;
+            match result {
+                Ok(out) => return Ok(out),
+                Err(e) if e.is_retriable() && Instant::now() < deadline => {
+                    tokio::time::sleep(self.cluster.config().backoff(attempt)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Leaves the group.
+    pub async fn leave(&mut self) {
+        self.membership.leave().await;
+        self.owned.clear();
+        self.owned_generation = -1;
+    }
+}
