@@ -1,2 +1,138 @@
-//! The `kconnect` command line.
-fn main() {}
+//! The `kconnect` command line. For now it carries the client perf tools;
+//! `standalone` and `distributed` join as the runtime lands.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use kconnect::perf;
+
+#[derive(Parser)]
+#[command(name = "kconnect", version, about = "Kafka Connect, rewritten in Rust")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Client throughput tools, comparable with Kafka's perf tools.
+    #[command(subcommand)]
+    Perf(PerfCommand),
+}
+
+#[derive(Subcommand)]
+enum PerfCommand {
+    /// Like kafka-producer-perf-test.
+    Produce(ProduceArgs),
+    /// Like kafka-consumer-perf-test.
+    Consume(ConsumeArgs),
+}
+
+#[derive(Args)]
+struct ProduceArgs {
+    #[arg(long)]
+    bootstrap_server: String,
+    #[arg(long)]
+    topic: String,
+    #[arg(long)]
+    num_records: u64,
+    #[arg(long)]
+    record_size: usize,
+    #[arg(long, default_value = "all")]
+    acks: String,
+    #[arg(long, default_value_t = 5)]
+    linger_ms: u64,
+    #[arg(long, default_value_t = 16384)]
+    batch_size: usize,
+    #[arg(long, default_value = "none")]
+    compression: String,
+    /// Extra producer properties, key=value.
+    #[arg(long = "producer-prop", value_parser = parse_kv)]
+    props: Vec<(String, String)>,
+}
+
+#[derive(Args)]
+struct ConsumeArgs {
+    #[arg(long)]
+    bootstrap_server: String,
+    #[arg(long)]
+    topic: String,
+    #[arg(long)]
+    num_records: u64,
+    /// Stop after this many ms without new records.
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Extra consumer properties, key=value.
+    #[arg(long = "consumer-prop", value_parser = parse_kv)]
+    props: Vec<(String, String)>,
+}
+
+fn parse_kv(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .ok_or_else(|| format!("expected key=value, got '{s}'"))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KCONNECT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Perf(PerfCommand::Produce(a)) => {
+                let report = perf::produce(&perf::ProduceOptions {
+                    bootstrap: a.bootstrap_server,
+                    topic: a.topic,
+                    num_records: a.num_records,
+                    record_size: a.record_size,
+                    acks: a.acks,
+                    linger_ms: a.linger_ms,
+                    batch_size: a.batch_size,
+                    compression: a.compression,
+                    props: a.props,
+                })
+                .await?;
+                println!("{}", report.summary());
+                if report.failed > 0 {
+                    return Err(kconnect::kafka::Error::Other(format!(
+                        "{} records failed",
+                        report.failed
+                    )));
+                }
+                Ok(())
+            }
+            Command::Perf(PerfCommand::Consume(a)) => {
+                let report = perf::consume(&perf::ConsumeOptions {
+                    bootstrap: a.bootstrap_server,
+                    topic: a.topic,
+                    num_records: a.num_records,
+                    timeout: Duration::from_millis(a.timeout_ms),
+                    props: a.props,
+                })
+                .await?;
+                println!("{}", report.summary());
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

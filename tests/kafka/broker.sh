@@ -6,6 +6,8 @@
 #       Makes sure the Kafka jars (pom.xml next to this script) are in the cache
 #       dir, ${KCONNECT_KAFKA_CACHE:-$HOME/.cache/kconnect/kafka}/lib, resolving
 #       them with Maven only when the cache is missing or stale. Prints the dir.
+#   broker.sh version
+#       Prints the Kafka version of those jars.
 #   broker.sh start [--dir DIR] [--port PORT] [--owner-pid PID] [--prop KEY=VALUE]...
 #       Starts a broker whose storage, config and log live in DIR (a new temp
 #       dir if not given; an already formatted DIR is reused, for restarts, on
@@ -16,15 +18,19 @@
 #       Stops the broker of DIR (SIGTERM, SIGKILL after 20 s; --kill: SIGKILL at
 #       once) and its watchdog. DIR stays, so start --dir DIR restarts it.
 #   broker.sh clean --dir DIR
-#       Stops the broker of DIR if it runs and removes DIR.
+#       Kills the broker of DIR (SIGKILL) if it runs and removes DIR.
 #   broker.sh tool CLASS ARGS...
 #       Runs a Java main class from the same jars, e.g.
 #       org.apache.kafka.tools.consumer.ConsoleConsumer, with logging on stderr.
+#       CLASS may also be a Foo.java file (Java's single-file source launch), to
+#       drive classes without a main, e.g. org.apache.kafka.connect.json.JsonConverter.
 #
 # Environment: KCONNECT_KAFKA_CACHE (jar cache), KCONNECT_KAFKA_JVM_OPTS (broker
 # JVM options, default a 512 MiB heap), KCONNECT_TOOL_JVM_OPTS (tool JVM
 # options), KCONNECT_TOOL_LOG_LEVEL (default WARN), KCONNECT_KAFKA_START_TIMEOUT
-# (seconds, default 90), KCONNECT_TEST_KEEP_BROKER_DIR=1 (the watchdog keeps DIR).
+# (seconds, default 90), KCONNECT_TOOL_OWNER_PID (tool: SIGKILL the JVM when
+# that pid exits), KCONNECT_TEST_KEEP_BROKER_DIR=1 (the watchdog keeps a
+# temp DIR it would remove, and stops the broker gracefully).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -343,10 +349,13 @@ cmd_watchdog() {
     pid=$(read_pid "$pidfile")
     while alive_and_is "$pid" "$conf"; do
         if ! alive "$owner"; then
-            kill_and_wait "$pid" "$conf" 5
-            rm -f "$pidfile" "$dir/watchdog.pid"
             if [[ -f $dir/.created-by-broker-sh && ${KCONNECT_TEST_KEEP_BROKER_DIR:-} != 1 ]]; then
+                # Its data goes away with it: no need for a graceful shutdown.
+                kill_and_wait "$pid" "$conf" 0
                 rm -rf "$dir"
+            else
+                kill_and_wait "$pid" "$conf" 5
+                rm -f "$pidfile" "$dir/watchdog.pid"
             fi
             exit 0
         fi
@@ -396,7 +405,7 @@ cmd_clean() {
     local dir
     dir=$(cd "$DIR_ARG" && pwd)
     [[ -f $dir/.kconnect-broker ]] || die "clean: $dir was not made by broker.sh start; not removing it"
-    stop_dir "$dir" "$HARD"
+    stop_dir "$dir" 1 # SIGKILL: the data goes away anyway
     rm -rf "$dir"
 }
 
@@ -410,6 +419,18 @@ cmd_tool() {
     jars_ready || { require_java; ensure_jars; }
     local jvm_opts
     read -r -a jvm_opts <<<"${KCONNECT_TOOL_JVM_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
+    local owner=${KCONNECT_TOOL_OWNER_PID:-}
+    if [[ $owner =~ ^[0-9]+$ ]]; then
+        # SIGKILL the tool (this pid, once exec'd) when OWNER dies first, so a
+        # killed test leaves no JVM behind. Detached from our stdio: the caller
+        # reads our stdout to its end.
+        local me=$$
+        (
+            while alive "$owner" && alive "$me"; do sleep 0.5; done
+            alive_and_is "$me" "$class" && kill -KILL "$me" 2>/dev/null
+            exit 0
+        ) </dev/null >/dev/null 2>&1 &
+    fi
     # exec: the caller's child pid is the JVM's, so a timeout kills the JVM itself.
     exec java "${jvm_opts[@]}" -Djava.awt.headless=true \
         -Dlog4j2.configurationFile="$LOG4J" -Dkconnect.log.level="${KCONNECT_TOOL_LOG_LEVEL:-WARN}" \

@@ -365,29 +365,20 @@ impl<'a> StickyState<'a> {
             taken.extend(mine.iter().cloned());
             assignment.insert(member, mine);
         }
+        // Least loaded first, ties by member id. Being under quota only gets
+        // harder as the count grows, so when the least loaded member is full
+        // everyone is; the quota arithmetic rules that out while partitions
+        // remain, and a partition is never dropped regardless.
+        let mut by_load: BTreeSet<(usize, &str)> = assignment
+            .iter()
+            .map(|(&member, partitions)| (partitions.len(), member))
+            .collect();
         for tp in self.partitions.iter().filter(|tp| !taken.contains(*tp)) {
-            let eligible = |count: usize, over: usize| {
-                count < min_quota || (count < max_quota && over < expected_over)
+            let Some((count, member)) = by_load.pop_first() else {
+                break;
             };
-            let pick = self
-                .members
-                .iter()
-                .map(|&member| (assignment.get(member).map_or(0, Vec::len), member))
-                .filter(|&(count, _)| eligible(count, over))
-                .min()
-                // Unreachable by the quota arithmetic; never lose a partition.
-                .or_else(|| {
-                    self.members
-                        .iter()
-                        .map(|&member| (assignment.get(member).map_or(0, Vec::len), member))
-                        .min()
-                });
-            if let Some((count, member)) = pick {
-                if count + 1 == max_quota && max_quota > min_quota {
-                    over += 1;
-                }
-                assignment.entry(member).or_default().push(tp.clone());
-            }
+            assignment.entry(member).or_default().push(tp.clone());
+            by_load.insert((count + 1, member));
         }
         assignment
     }
@@ -398,66 +389,69 @@ impl<'a> StickyState<'a> {
     /// partitions from more to less loaded members while that narrows the
     /// gap. As balanced as single moves can make it.
     fn general_assign(&self) -> BTreeMap<&'a str, Vec<TopicPartition>> {
-        let mut assignment: BTreeMap<&str, Vec<TopicPartition>> = self
+        // Members by index (id order) so that loads are cheap to look up.
+        let mut lists: Vec<Vec<TopicPartition>> = self
             .members
             .iter()
-            .map(|&member| (member, self.owned_by(member)))
+            .map(|&member| self.owned_by(member))
             .collect();
-        let mut members_per_topic: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (&member, topics) in &self.topics {
-            for &topic in topics {
-                members_per_topic.entry(topic).or_default().push(member);
+        let owned: Vec<BTreeSet<TopicPartition>> = lists
+            .iter()
+            .map(|list| list.iter().cloned().collect())
+            .collect();
+        let mut members_per_topic: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, member) in self.members.iter().enumerate() {
+            for &topic in self.topics.get(member).into_iter().flatten() {
+                members_per_topic.entry(topic).or_default().push(index);
             }
         }
         let eligible = |topic: &str| members_per_topic.get(topic).map_or(&[][..], Vec::as_slice);
-        let count = |assignment: &BTreeMap<&str, Vec<TopicPartition>>, member: &str| {
-            assignment.get(member).map_or(0, Vec::len)
-        };
 
-        let taken: BTreeSet<&TopicPartition> = assignment.values().flatten().collect();
-        let mut unassigned: Vec<TopicPartition> = self
+        let taken: BTreeSet<&TopicPartition> = owned.iter().flatten().collect();
+        let mut unassigned: Vec<&TopicPartition> = self
             .partitions
             .iter()
             .filter(|tp| !taken.contains(tp))
-            .cloned()
             .collect();
-        unassigned.sort_by_cached_key(|tp| (eligible(&tp.topic).len(), tp.clone()));
+        unassigned.sort_by_key(|tp| (eligible(&tp.topic).len(), *tp));
         for tp in unassigned {
-            let pick = eligible(&tp.topic)
+            let least = eligible(&tp.topic)
                 .iter()
-                .map(|&member| (count(&assignment, member), member))
-                .min();
-            if let Some((_, member)) = pick {
-                assignment.entry(member).or_default().push(tp);
+                .copied()
+                .min_by_key(|&i| (lists[i].len(), i));
+            if let Some(i) = least {
+                lists[i].push(tp.clone());
             }
         }
 
-        // Each move lowers the sum of squared counts, so this ends.
+        // Each move lowers the sum of squared loads, so this ends.
         loop {
-            let mut by_load: Vec<(usize, &str)> = self
-                .members
-                .iter()
-                .map(|&member| (count(&assignment, member), member))
-                .collect();
-            by_load.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-            let mut step: Option<(&str, usize, &str)> = None;
-            'search: for &(from_count, from) in &by_load {
-                let Some(partitions) = assignment.get(from) else {
-                    continue;
-                };
+            let mut by_load: Vec<usize> = (0..lists.len()).collect();
+            by_load.sort_by_key(|&i| (std::cmp::Reverse(lists[i].len()), i));
+            let lightest = lists.iter().map(Vec::len).min().unwrap_or(0);
+            let mut step: Option<(usize, usize, usize)> = None;
+            'search: for &from in &by_load {
+                let load = lists[from].len();
+                if load <= lightest + 1 {
+                    break; // neither this member nor any lighter one can give
+                }
+                // The least loaded other subscriber, per topic.
+                let mut target_for: BTreeMap<&str, Option<usize>> = BTreeMap::new();
                 // Prefer moving what the member did not own before.
-                let owned = self.owned.get(from);
-                let mut order: Vec<usize> = (0..partitions.len()).collect();
-                order.sort_by_key(|&i| owned.is_some_and(|o| o.contains(&partitions[i])));
-                for i in order {
-                    let target = eligible(&partitions[i].topic)
-                        .iter()
-                        .filter(|&&to| to != from)
-                        .map(|&to| (count(&assignment, to), to))
-                        .min();
-                    if let Some((to_count, to)) = target {
-                        if to_count + 1 < from_count {
-                            step = Some((from, i, to));
+                for previously_owned in [false, true] {
+                    for (index, tp) in lists[from].iter().enumerate() {
+                        if owned[from].contains(tp) != previously_owned {
+                            continue;
+                        }
+                        let target = *target_for.entry(tp.topic.as_str()).or_insert_with(|| {
+                            eligible(&tp.topic)
+                                .iter()
+                                .copied()
+                                .filter(|&to| to != from)
+                                .min_by_key(|&to| (lists[to].len(), to))
+                        });
+                        if let Some(to) = target.filter(|&to| lists[to].len() + 1 < load) {
+                            step = Some((from, index, to));
                             break 'search;
                         }
                     }
@@ -466,15 +460,12 @@ impl<'a> StickyState<'a> {
             let Some((from, index, to)) = step else {
                 break;
             };
-            let moved = assignment
-                .get_mut(from)
-                .filter(|partitions| index < partitions.len())
-                .map(|partitions| partitions.remove(index));
-            if let Some(tp) = moved {
-                assignment.entry(to).or_default().push(tp);
+            if index < lists[from].len() {
+                let tp = lists[from].remove(index);
+                lists[to].push(tp);
             }
         }
-        assignment
+        self.members.iter().copied().zip(lists).collect()
     }
 }
 
