@@ -111,8 +111,9 @@ impl Shared {
 /// A pipelined connection to one broker.
 pub struct Messenger {
     shared: Arc<Shared>,
-    /// Complete frames for the writer task.
-    frames: mpsc::Sender<Bytes>,
+    /// Complete frames for the writer task. Unbounded so that queueing is
+    /// synchronous (and so ordered); callers bound what they keep in flight.
+    frames: mpsc::UnboundedSender<Bytes>,
     next_correlation_id: AtomicI32,
     options: ConnectionOptions,
     /// What the broker supports, learnt by the ApiVersions handshake.
@@ -148,7 +149,7 @@ impl Messenger {
             closed: CancellationToken::new(),
             throttled_until: Mutex::new(None),
         });
-        let (frames, rx) = mpsc::channel(1024);
+        let (frames, rx) = mpsc::unbounded_channel();
         tokio::spawn(write_loop(shared.clone(), write, rx));
         tokio::spawn(read_loop(shared.clone(), read, options.max_frame_bytes));
         let mut messenger = Messenger {
@@ -216,108 +217,89 @@ impl Messenger {
 
     /// Sends `request` at `version` and awaits its response.
     pub async fn request_at<R: Request>(&self, request: &R, version: i16) -> Result<R::Response> {
-        let mut body = self
-            .send_raw_timeout::<R>(request, version, true, self.options.request_timeout)
-            .await?;
-        R::Response::decode(&mut body, version).map_err(|e| self.protocol_error::<R>(e))
+        self.wait_out_throttle().await;
+        self.enqueue(request, version, self.options.request_timeout)?
+            .wait()
+            .await
     }
 
     /// Like [`request`](Self::request) with its own timeout, for requests the
     /// broker may legitimately hold longer (JoinGroup waits for the group).
     pub async fn request_with_timeout<R: Request>(&self, request: &R, timeout: Duration) -> Result<R::Response> {
         let version = self.version_for::<R>()?;
-        let mut body = self.send_raw_timeout::<R>(request, version, true, timeout).await?;
-        R::Response::decode(&mut body, version).map_err(|e| self.protocol_error::<R>(e))
+        self.wait_out_throttle().await;
+        self.enqueue(request, version, timeout)?.wait().await
+    }
+
+    /// Queues `request` for the writer right now, without awaiting anything,
+    /// and returns a handle to its response. Requests queued one after another
+    /// go on the wire in that order: the producer relies on this to keep a
+    /// partition's batches in sequence order.
+    pub fn start_request<R: Request>(&self, request: &R) -> Result<ResponseFuture<R>> {
+        let version = self.version_for::<R>()?;
+        self.enqueue(request, version, self.options.request_timeout)
     }
 
     /// Sends a request the broker will not answer (produce with acks=0).
-    pub async fn send_oneway<R: Request>(&self, request: &R) -> Result<()> {
+    pub fn send_oneway<R: Request>(&self, request: &R) -> Result<()> {
         let version = self.version_for::<R>()?;
-        self.send_raw::<R>(request, version, false)
-            .await
-            .map(|_| ())
-    }
-
-    fn protocol_error<R: Request>(&self, e: impl std::fmt::Display) -> Error {
-        Error::Protocol {
-            broker: self.shared.broker.clone(),
-            api: api_name(R::KEY),
-            message: e.to_string(),
-        }
-    }
-
-    /// Encodes, sends, and (when `expect_response`) awaits the raw response
-    /// body with its header stripped.
-    pub(crate) async fn send_raw<R: Request>(
-        &self,
-        request: &R,
-        version: i16,
-        expect_response: bool,
-    ) -> Result<Bytes> {
-        self.send_raw_timeout(request, version, expect_response, self.options.request_timeout)
-            .await
-    }
-
-    async fn send_raw_timeout<R: Request>(
-        &self,
-        request: &R,
-        version: i16,
-        expect_response: bool,
-        timeout: Duration,
-    ) -> Result<Bytes> {
-        self.wait_out_throttle().await;
-        let correlation_id = self.next_correlation_id.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff;
+        let correlation_id = self.next_correlation_id();
         let frame = self.encode_frame(request, version, correlation_id)?;
-        let reply = if expect_response {
-            let (tx, rx) = oneshot::channel();
-            {
-                let mut inflight = self.shared.lock();
-                if let Some(reason) = &inflight.dead {
-                    return Err(self.closed_error(reason));
-                }
-                inflight.pending.insert(
-                    correlation_id,
-                    Pending {
-                        header_version: R::Response::header_version(version),
-                        reply: tx,
-                    },
-                );
-            }
-            Some(rx)
-        } else {
-            None
-        };
-        if self.frames.send(frame).await.is_err() {
+        self.push_frame(frame)
+    }
+
+    fn next_correlation_id(&self) -> i32 {
+        self.next_correlation_id.fetch_add(1, Ordering::Relaxed) & 0x7fff_ffff
+    }
+
+    fn push_frame(&self, frame: Bytes) -> Result<()> {
+        self.frames.send(frame).map_err(|_| {
             let reason = self
                 .shared
                 .lock()
                 .dead
                 .clone()
                 .unwrap_or_else(|| "writer stopped".to_string());
-            return Err(self.closed_error(&reason));
-        }
-        let Some(rx) = reply else {
-            return Ok(Bytes::new());
-        };
-        match tokio::time::timeout(timeout, rx).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(_)) => Err(self.closed_error("response channel dropped")),
-            Err(_) => {
-                // As Java's NetworkClient: a request that times out means the
-                // connection can't be trusted; close it so that everything
-                // else in flight is retried on a fresh one.
-                let what = format!(
-                    "{} request to broker {}",
-                    api_name(R::KEY),
-                    self.shared.broker
-                );
-                self.shared.fail(format!("request timed out: {what}"));
-                Err(Error::Timeout {
-                    what,
-                    ms: timeout.as_millis() as u64,
-                })
+            self.closed_error(&reason)
+        })
+    }
+
+    /// Encodes the request, registers it as in flight and hands the frame to
+    /// the writer.
+    fn enqueue<R: Request>(&self, request: &R, version: i16, timeout: Duration) -> Result<ResponseFuture<R>> {
+        let correlation_id = self.next_correlation_id();
+        let frame = self.encode_frame(request, version, correlation_id)?;
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut inflight = self.shared.lock();
+            if let Some(reason) = &inflight.dead {
+                return Err(self.closed_error(reason));
             }
+            inflight.pending.insert(
+                correlation_id,
+                Pending {
+                    header_version: R::Response::header_version(version),
+                    reply: tx,
+                },
+            );
         }
+        self.push_frame(frame)?;
+        Ok(ResponseFuture {
+            shared: self.shared.clone(),
+            rx,
+            version,
+            timeout,
+            _request: std::marker::PhantomData,
+        })
+    }
+
+    /// Sends a request at `version` and returns the response body with its
+    /// header stripped (for the ApiVersions fallback, which must look at the
+    /// bytes before choosing how to decode them).
+    pub(crate) async fn send_raw<R: Request>(&self, request: &R, version: i16) -> Result<Bytes> {
+        self.enqueue(request, version, self.options.request_timeout)?
+            .wait_raw()
+            .await
     }
 
     fn closed_error(&self, reason: &str) -> Error {
@@ -376,6 +358,51 @@ impl Messenger {
     }
 }
 
+/// The response to a queued request.
+pub struct ResponseFuture<R: Request> {
+    shared: Arc<Shared>,
+    rx: oneshot::Receiver<Result<Bytes>>,
+    version: i16,
+    timeout: Duration,
+    _request: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<R: Request> ResponseFuture<R> {
+    /// Awaits and decodes the response.
+    pub async fn wait(self) -> Result<R::Response> {
+        let version = self.version;
+        let broker = self.shared.broker.clone();
+        let mut body = self.wait_raw().await?;
+        R::Response::decode(&mut body, version).map_err(|e| Error::Protocol {
+            broker,
+            api: api_name(R::KEY),
+            message: e.to_string(),
+        })
+    }
+
+    async fn wait_raw(self) -> Result<Bytes> {
+        let closed = |reason: &str| Error::ConnectionClosed {
+            broker: self.shared.broker.clone(),
+            reason: reason.to_string(),
+        };
+        match tokio::time::timeout(self.timeout, self.rx).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(closed("response channel dropped")),
+            Err(_) => {
+                // As Java's NetworkClient: a request that times out means the
+                // connection can't be trusted; close it so that everything
+                // else in flight is retried on a fresh one.
+                let what = format!("{} request to broker {}", api_name(R::KEY), self.shared.broker);
+                self.shared.fail(format!("request timed out: {what}"));
+                Err(Error::Timeout {
+                    what,
+                    ms: self.timeout.as_millis() as u64,
+                })
+            }
+        }
+    }
+}
+
 impl Drop for Messenger {
     fn drop(&mut self) {
         self.shared.fail("connection dropped".to_string());
@@ -390,7 +417,7 @@ pub fn api_name(key: i16) -> String {
     }
 }
 
-async fn write_loop(shared: Arc<Shared>, write: OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
+async fn write_loop(shared: Arc<Shared>, write: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Bytes>) {
     let mut out = BufWriter::with_capacity(64 * 1024, write);
     loop {
         let frame = tokio::select! {

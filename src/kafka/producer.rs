@@ -30,6 +30,7 @@ use super::batch::{self, BatchBuilder, Header};
 use super::cluster::Cluster;
 use super::config::{Acks, ProducerConfig};
 use super::error::{Error, ErrorCode, Result};
+use super::messenger::Messenger;
 use super::partitioner::{partition_for_key, StickyPartitioner};
 
 /// A record to send. `partition: None` lets the partitioner choose.
@@ -566,11 +567,20 @@ impl Sender {
             if in_flight >= config.max_in_flight {
                 continue;
             }
+            let messenger = match self.shared.cluster.broker(broker).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::debug!(broker, error = %e, "cannot reach leader");
+                    self.shared.cluster.invalidate();
+                    wake_at(Instant::now() + config.client.retry_backoff);
+                    continue;
+                }
+            };
             let batches = self.take_batches(&tps);
             if batches.is_empty() {
                 continue;
             }
-            self.dispatch(broker, batches);
+            self.dispatch(broker, messenger, batches);
         }
         next_wake
     }
@@ -616,7 +626,7 @@ impl Sender {
         taken
     }
 
-    fn dispatch(&mut self, broker: i32, batches: Vec<ProducerBatch>) {
+    fn dispatch(&mut self, broker: i32, messenger: Arc<Messenger>, batches: Vec<ProducerBatch>) {
         let config = &self.shared.config;
         let mut topics: BTreeMap<Arc<str>, Vec<PartitionProduceData>> = BTreeMap::new();
         for b in &batches {
@@ -640,22 +650,24 @@ impl Sender {
                     .collect(),
             );
         *self.in_flight.entry(broker).or_insert(0) += 1;
-        let cluster = self.shared.cluster.clone();
-        let acks = config.acks;
+        // Queue the request on the connection here, in order; only the wait
+        // for the response runs on its own task.
+        let started = Ok(messenger).and_then(|m| {
+            if config.acks == Acks::None {
+                m.send_oneway(&request).map(|_| None)
+            } else {
+                m.start_request(&request).map(|f| Some((m, f)))
+            }
+        });
         let tx = self.done_tx.clone();
         tokio::spawn(async move {
-            let result = async {
-                let messenger = cluster.broker(broker).await?;
-                if acks == Acks::None {
-                    messenger.send_oneway(&request).await?;
-                    Ok(ProduceResponse::default())
-                } else {
-                    let resp = messenger.request(&request).await?;
+            let result = match started {
+                Err(e) => Err(e),
+                Ok(None) => Ok(ProduceResponse::default()),
+                Ok(Some((messenger, response))) => response.wait().await.inspect(|resp| {
                     messenger.note_throttle(resp.throttle_time_ms);
-                    Ok(resp)
-                }
-            }
-            .await;
+                }),
+            };
             let _ = tx.send(InFlightDone {
                 broker,
                 batches,

@@ -100,7 +100,7 @@ pub async fn handshake(messenger: &Messenger) -> Result<ApiVersionTable> {
             .with_client_software_name(StrBytes::from_static_str("kconnect"))
             .with_client_software_version(StrBytes::from_static_str(env!("CARGO_PKG_VERSION")));
         let body = messenger
-            .send_raw::<ApiVersionsRequest>(&request, version, true)
+            .send_raw::<ApiVersionsRequest>(&request, version)
             .await?;
         let decoded = ApiVersionsResponse::decode(&mut body.clone(), version);
         let response = match decoded {
