@@ -233,6 +233,7 @@ impl Producer {
         let compression = config.compression;
         let queue = acc.partitions.entry((topic.clone(), partition)).or_default();
         let mut filled = false;
+        let mut new_batch = false;
         if let Some(open) = &queue.open {
             if !open.builder.has_room_for(key, value, &record.headers, batch_size) {
                 let open = queue.open.take();
@@ -245,6 +246,8 @@ impl Producer {
         let open = match &mut queue.open {
             Some(open) => open,
             None => {
+                // The sender must learn of a new batch to time its linger.
+                new_batch = true;
                 self.shared.outstanding.fetch_add(1, Ordering::AcqRel);
                 queue.open.insert(OpenBatch {
                     builder: BatchBuilder::with_capacity(compression, batch_size.max(size) + 128),
@@ -268,7 +271,7 @@ impl Producer {
             acc.sticky.on_new_batch(&topic, partition, partitions);
         }
         drop(acc);
-        if filled {
+        if filled || new_batch {
             self.shared.wakeup.notify_one();
         }
         Ok(DeliveryFuture {

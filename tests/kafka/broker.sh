@@ -297,6 +297,9 @@ cmd_start() {
         setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
             java "${jvm_opts[@]}" -Djava.awt.headless=true "${log_opts[@]}" -cp "$cp" kafka.Kafka "$conf" \
             </dev/null >>"$log" 2>&1 &
+        # No "Killed" job notice on our stderr should we kill it: written to
+        # the pipe of a caller that died, it would kill us with SIGPIPE.
+        disown $!
         local deadline=$((SECONDS + timeout)) ok=0
         while ((SECONDS < deadline)); do
             pid=$(read_pid "$pidfile")
@@ -305,6 +308,17 @@ cmd_start() {
         done
         while ((SECONDS < deadline)); do
             alive "$pid" || break
+            if [[ -n $owner ]] && ! alive "$owner"; then
+                # Whoever wanted this broker is gone: do what the watchdog would.
+                # (Its end of our stdout/stderr may be gone too.)
+                trap '' PIPE
+                kill_and_wait "$pid" "$conf" 0
+                rm -f "$pidfile"
+                if [[ -f $dir/.created-by-broker-sh && ${KCONNECT_TEST_KEEP_BROKER_DIR:-} != 1 ]]; then
+                    rm -rf "$dir"
+                fi
+                die "owner process $owner exited while its broker was starting; stopped it"
+            fi
             if tail -c +"$offset" "$log" | grep -q 'Kafka Server started' && port_accepts "$port"; then
                 ok=1
                 break
@@ -314,6 +328,7 @@ cmd_start() {
         if ((ok)); then
             if [[ -n $owner ]]; then
                 setsid nohup bash "$SCRIPT" _watchdog "$owner" "$dir" </dev/null >/dev/null 2>&1 &
+                disown $!
             fi
             echo "BOOTSTRAP=127.0.0.1:$port"
             echo "DIR=$dir"
@@ -430,6 +445,7 @@ cmd_tool() {
             alive_and_is "$me" "$class" && kill -KILL "$me" 2>/dev/null
             exit 0
         ) </dev/null >/dev/null 2>&1 &
+        disown $!
     fi
     # exec: the caller's child pid is the JVM's, so a timeout kills the JVM itself.
     exec java "${jvm_opts[@]}" -Djava.awt.headless=true \
