@@ -200,12 +200,14 @@ impl Cluster {
 
     /// Metadata that covers `topics`, refreshed if needed.
     pub async fn metadata_for(&self, topics: &[&str]) -> Result<Arc<Metadata>> {
-        let added = {
+        let mut added = false;
+        {
             let mut tracked = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
-            topics
-                .iter()
-                .fold(false, |acc, t| tracked.insert(t.to_string()) || acc)
-        };
+            for t in topics {
+                // Every topic must be inserted: no short-circuit here.
+                added |= tracked.insert(t.to_string());
+            }
+        }
         let snap = self.snapshot();
         let missing = topics.iter().any(|t| snap.topic(t).is_err());
         if added

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: checks the prerequisites (installing
+# Java and Maven from Debian's packages when they are missing and we may),
+# fetches the Kafka jars once, then lints and runs every test against a real
+# Kafka broker that the tests start and stop themselves.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+need_java=0
+command -v java >/dev/null 2>&1 || need_java=1
+command -v mvn >/dev/null 2>&1 || need_java=1
+if [ "$need_java" = 1 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Java 17 and Maven (apt-get)" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+    else
+        echo "tests/run.sh: the tests need Java 17+ and Maven on PATH (e.g. apt-get install openjdk-17-jdk-headless maven)" >&2
+        exit 1
+    fi
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "tests/run.sh: the tests need Rust (https://rustup.rs)" >&2
+    exit 1
+fi
+
+# The Kafka jars, from Maven Central into ~/.cache/kconnect/kafka (once).
+bash tests/kafka/broker.sh jars >/dev/null
+
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+cargo test --locked
