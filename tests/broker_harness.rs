@@ -32,7 +32,10 @@ fn console_producer_and_consumer_round_trip() {
         ],
     );
     support::assert_tool_ok(&consumed, "console consumer");
-    let lines: Vec<&str> = std::str::from_utf8(&consumed.stdout).unwrap().lines().collect();
+    let lines: Vec<&str> = std::str::from_utf8(&consumed.stdout)
+        .unwrap()
+        .lines()
+        .collect();
     assert_eq!(lines, ["one", "two", "three"]);
 }
 
@@ -44,10 +47,16 @@ fn dedicated_broker_keeps_its_data_across_kill_and_restart() {
 
     broker.kill();
     broker.restart();
-    assert_eq!(support::console_consume(&broker.bootstrap, &topic, 2, &[]), ["a", "b"]);
+    assert_eq!(
+        support::console_consume(&broker.bootstrap, &topic, 2, &[]),
+        ["a", "b"]
+    );
     support::console_produce(&broker.bootstrap, &topic, &["c"]);
 
     broker.stop();
     broker.restart();
-    assert_eq!(support::console_consume(&broker.bootstrap, &topic, 3, &[]), ["a", "b", "c"]);
+    assert_eq!(
+        support::console_consume(&broker.bootstrap, &topic, 3, &[]),
+        ["a", "b", "c"]
+    );
 }

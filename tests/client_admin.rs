@@ -31,10 +31,15 @@ async fn compacted_topic_is_created_and_read_back_with_tombstones() {
         .unwrap();
     assert_eq!(again.get(&topic), Some(&CreateOutcome::AlreadyExists));
     let configs = admin.describe_topic_configs(&topic).await.unwrap();
-    assert_eq!(configs.get("cleanup.policy").map(String::as_str), Some("compact"));
+    assert_eq!(
+        configs.get("cleanup.policy").map(String::as_str),
+        Some("compact")
+    );
 
     // Keys with values, then tombstones (null values) for some of them.
-    let producer = Producer::connect(ProducerConfig::new(&bootstrap)).await.unwrap();
+    let producer = Producer::connect(ProducerConfig::new(&bootstrap))
+        .await
+        .unwrap();
     let mut writes: Vec<(String, Option<String>)> = Vec::new();
     for i in 0..10 {
         writes.push((format!("k{i}"), Some(format!("v{i}"))));
@@ -70,7 +75,8 @@ async fn compacted_topic_is_created_and_read_back_with_tombstones() {
     while read.len() < writes.len() && Instant::now() < deadline {
         for batch in consumer.poll(Duration::from_millis(500)).await.unwrap() {
             for r in batch.records {
-                let key = String::from_utf8_lossy(r.key.as_deref().unwrap_or_default()).into_owned();
+                let key =
+                    String::from_utf8_lossy(r.key.as_deref().unwrap_or_default()).into_owned();
                 let value = r.value.map(|v| String::from_utf8_lossy(&v).into_owned());
                 read.push((key, value));
             }
@@ -89,13 +95,18 @@ async fn compacted_topic_is_created_and_read_back_with_tombstones() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_describes_itself() {
     let broker = shared_broker();
-    let admin = Admin::connect(ClientConfig::new(&broker.bootstrap)).await.unwrap();
+    let admin = Admin::connect(ClientConfig::new(&broker.bootstrap))
+        .await
+        .unwrap();
     let description = admin.describe_cluster().await.unwrap();
     assert!(!description.cluster_id.is_empty());
     assert_eq!(description.brokers.len(), 1);
     assert_eq!(description.brokers[0].1, broker.bootstrap);
     let from_metadata = admin.cluster().cluster_id().await.unwrap();
-    assert_eq!(from_metadata.as_deref(), Some(description.cluster_id.as_str()));
+    assert_eq!(
+        from_metadata.as_deref(),
+        Some(description.cluster_id.as_str())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,7 +30,9 @@ async fn acknowledged_records_survive_a_broker_restart() {
         .await
         .unwrap();
 
-    let producer = Producer::connect(ProducerConfig::new(&bootstrap)).await.unwrap();
+    let producer = Producer::connect(ProducerConfig::new(&bootstrap))
+        .await
+        .unwrap();
     let acked_count = Arc::new(AtomicU64::new(0));
     let (tx, mut rx) = tokio::sync::mpsc::channel(1 << 14);
     let sender = {

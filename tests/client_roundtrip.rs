@@ -21,7 +21,12 @@ use support::{shared_broker, unique_topic, CONSOLE_CONSUMER, CONSOLE_PRODUCER};
 const PARTITIONS: i32 = 3;
 
 /// A record as both sides see it: (partition, key, value, headers).
-type Seen = (i32, Option<String>, Option<String>, Vec<(String, Option<String>)>);
+type Seen = (
+    i32,
+    Option<String>,
+    Option<String>,
+    Vec<(String, Option<String>)>,
+);
 
 fn header(k: &str, v: Option<&str>) -> Header {
     Header {
@@ -150,7 +155,10 @@ async fn every_codec_round_trips_through_our_consumer_and_javas() {
         producer.close().await;
         let want = expected(&recs, &partitions);
 
-        let ours: BTreeSet<Seen> = read_all(&bootstrap, &topic, recs.len()).await.into_iter().collect();
+        let ours: BTreeSet<Seen> = read_all(&bootstrap, &topic, recs.len())
+            .await
+            .into_iter()
+            .collect();
         assert_eq!(ours, want, "{codec}: our consumer");
 
         // Kafka's own console consumer, as an independent reader.

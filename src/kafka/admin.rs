@@ -87,7 +87,10 @@ impl Admin {
 
     /// Creates topics on the controller (any broker forwards in KRaft).
     /// "Already exists" is an outcome, not an error.
-    pub async fn create_topics(&self, topics: &[NewTopic]) -> Result<BTreeMap<String, CreateOutcome>> {
+    pub async fn create_topics(
+        &self,
+        topics: &[NewTopic],
+    ) -> Result<BTreeMap<String, CreateOutcome>> {
         let request = CreateTopicsRequest::default()
             .with_timeout_ms(self.cluster.config().connection.request_timeout.as_millis() as i32)
             .with_topics(
@@ -182,7 +185,9 @@ impl Admin {
                 broker.note_throttle(resp.throttle_time_ms);
                 let mut out = BTreeMap::new();
                 for r in resp.results {
-                    ErrorCode::check(r.error_code, || format!("describing configs of topic {topic}"))?;
+                    ErrorCode::check(r.error_code, || {
+                        format!("describing configs of topic {topic}")
+                    })?;
                     for c in r.configs {
                         if let Some(v) = c.value {
                             out.insert(c.name.to_string(), v.to_string());

@@ -225,7 +225,11 @@ impl Messenger {
 
     /// Like [`request`](Self::request) with its own timeout, for requests the
     /// broker may legitimately hold longer (JoinGroup waits for the group).
-    pub async fn request_with_timeout<R: Request>(&self, request: &R, timeout: Duration) -> Result<R::Response> {
+    pub async fn request_with_timeout<R: Request>(
+        &self,
+        request: &R,
+        timeout: Duration,
+    ) -> Result<R::Response> {
         let version = self.version_for::<R>()?;
         self.wait_out_throttle().await;
         self.enqueue(request, version, timeout)?.wait().await
@@ -266,7 +270,12 @@ impl Messenger {
 
     /// Encodes the request, registers it as in flight and hands the frame to
     /// the writer.
-    fn enqueue<R: Request>(&self, request: &R, version: i16, timeout: Duration) -> Result<ResponseFuture<R>> {
+    fn enqueue<R: Request>(
+        &self,
+        request: &R,
+        version: i16,
+        timeout: Duration,
+    ) -> Result<ResponseFuture<R>> {
         let correlation_id = self.next_correlation_id();
         let frame = self.encode_frame(request, version, correlation_id)?;
         let (tx, rx) = oneshot::channel();
@@ -392,7 +401,11 @@ impl<R: Request> ResponseFuture<R> {
                 // As Java's NetworkClient: a request that times out means the
                 // connection can't be trusted; close it so that everything
                 // else in flight is retried on a fresh one.
-                let what = format!("{} request to broker {}", api_name(R::KEY), self.shared.broker);
+                let what = format!(
+                    "{} request to broker {}",
+                    api_name(R::KEY),
+                    self.shared.broker
+                );
                 self.shared.fail(format!("request timed out: {what}"));
                 Err(Error::Timeout {
                     what,
@@ -417,7 +430,11 @@ pub fn api_name(key: i16) -> String {
     }
 }
 
-async fn write_loop(shared: Arc<Shared>, write: OwnedWriteHalf, mut rx: mpsc::UnboundedReceiver<Bytes>) {
+async fn write_loop(
+    shared: Arc<Shared>,
+    write: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<Bytes>,
+) {
     let mut out = BufWriter::with_capacity(64 * 1024, write);
     loop {
         let frame = tokio::select! {
@@ -531,8 +548,8 @@ fn skip_tagged_fields(buf: &mut Bytes) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kafka_protocol::protocol::Encodable;
     use kafka_protocol::messages::{ApiVersionsRequest, MetadataRequest};
+    use kafka_protocol::protocol::Encodable;
     use tokio::net::TcpListener;
 
     #[test]

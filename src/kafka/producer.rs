@@ -149,7 +149,12 @@ impl Shared {
         self.accumulator.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn complete(&self, done: &watch::Sender<BatchOutcome>, reserved: usize, outcome: std::result::Result<i64, Arc<Error>>) {
+    fn complete(
+        &self,
+        done: &watch::Sender<BatchOutcome>,
+        reserved: usize,
+        outcome: std::result::Result<i64, Arc<Error>>,
+    ) {
         done.send_replace(Some(outcome));
         self.buffer.add_permits(reserved);
         self.outstanding.fetch_sub(1, Ordering::AcqRel);
@@ -231,11 +236,17 @@ impl Producer {
         };
         let batch_size = config.batch_size;
         let compression = config.compression;
-        let queue = acc.partitions.entry((topic.clone(), partition)).or_default();
+        let queue = acc
+            .partitions
+            .entry((topic.clone(), partition))
+            .or_default();
         let mut filled = false;
         let mut new_batch = false;
         if let Some(open) = &queue.open {
-            if !open.builder.has_room_for(key, value, &record.headers, batch_size) {
+            if !open
+                .builder
+                .has_room_for(key, value, &record.headers, batch_size)
+            {
                 let open = queue.open.take();
                 if let Some(open) = open {
                     queue.ready.push_back(close_batch(open, &topic, partition)?);
@@ -258,7 +269,8 @@ impl Producer {
             }
         };
         let index = open.builder.len() as i64;
-        open.builder.append(timestamp, key, value, &record.headers)?;
+        open.builder
+            .append(timestamp, key, value, &record.headers)?;
         open.reserved += permits;
         let outcome = open.done.subscribe();
         if open.builder.estimated_size() >= batch_size {
@@ -411,7 +423,8 @@ impl Sender {
             if closing && self.shared.outstanding.load(Ordering::Acquire) == 0 {
                 break;
             }
-            if self.shared.config.idempotence && self.producer_id.is_none() && self.has_ready_work() {
+            if self.shared.config.idempotence && self.producer_id.is_none() && self.has_ready_work()
+            {
                 if let Err(e) = self.init_producer_id().await {
                     tracing::warn!(error = %e, "InitProducerId failed; retrying");
                     self.fail_expired(Some(&e));
@@ -485,7 +498,9 @@ impl Sender {
             }
         }
         for (done, reserved, topic, partition) in expired {
-            let why = cause.map(|e| format!(": last error {e}")).unwrap_or_default();
+            let why = cause
+                .map(|e| format!(": last error {e}"))
+                .unwrap_or_default();
             self.shared.complete(
                 &done,
                 reserved,
@@ -641,7 +656,14 @@ impl Sender {
         }
         let request = ProduceRequest::default()
             .with_acks(config.acks.wire())
-            .with_timeout_ms(config.client.connection.request_timeout.as_millis().min(i32::MAX as u128) as i32)
+            .with_timeout_ms(
+                config
+                    .client
+                    .connection
+                    .request_timeout
+                    .as_millis()
+                    .min(i32::MAX as u128) as i32,
+            )
             .with_topic_data(
                 topics
                     .into_iter()
@@ -706,7 +728,10 @@ impl Sender {
                     .as_ref()
                     .map(|m| m.to_string())
                     .unwrap_or_default();
-                results.insert((t.name.0.as_str(), p.index), (p.error_code, p.base_offset, msg));
+                results.insert(
+                    (t.name.0.as_str(), p.index),
+                    (p.error_code, p.base_offset, msg),
+                );
             }
         }
         let mut outcomes = Vec::with_capacity(done.batches.len());
@@ -737,7 +762,8 @@ impl Sender {
                         continue;
                     }
                     let retriable = code.is_retriable()
-                        || (code == ErrorCode::OutOfOrderSequenceNumber && self.has_earlier_unacked(&b));
+                        || (code == ErrorCode::OutOfOrderSequenceNumber
+                            && self.has_earlier_unacked(&b));
                     if code.invalidates_metadata() {
                         self.shared.cluster.invalidate();
                     }

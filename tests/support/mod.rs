@@ -108,12 +108,26 @@ impl Broker {
             dir.display(),
             started.elapsed()
         );
-        Ok(Broker { bootstrap, dir, port, kind })
+        Ok(Broker {
+            bootstrap,
+            dir,
+            port,
+            kind,
+        })
     }
 
     fn external(bootstrap: String) -> Broker {
-        let port = bootstrap.rsplit(':').next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        Broker { bootstrap, dir: PathBuf::new(), port, kind: Kind::External }
+        let port = bootstrap
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        Broker {
+            bootstrap,
+            dir: PathBuf::new(),
+            port,
+            kind: Kind::External,
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -139,14 +153,22 @@ impl Broker {
     pub fn stop(&self) {
         let dir = self.own_dir("stop");
         let out = broker_sh(&["stop", "--dir", dir]);
-        assert!(out.status.success(), "broker.sh stop failed: {}", describe(&out));
+        assert!(
+            out.status.success(),
+            "broker.sh stop failed: {}",
+            describe(&out)
+        );
     }
 
     /// Kills the broker with SIGKILL at once (a crash).
     pub fn kill(&self) {
         let dir = self.own_dir("kill");
         let out = broker_sh(&["stop", "--kill", "--dir", dir]);
-        assert!(out.status.success(), "broker.sh stop --kill failed: {}", describe(&out));
+        assert!(
+            out.status.success(),
+            "broker.sh stop --kill failed: {}",
+            describe(&out)
+        );
     }
 
     /// Starts the stopped (or killed) broker again: same directory, same
@@ -156,7 +178,11 @@ impl Broker {
         let pid = std::process::id().to_string();
         let port = self.port.to_string();
         let out = broker_sh(&["start", "--dir", dir, "--port", &port, "--owner-pid", &pid]);
-        assert!(out.status.success(), "broker.sh start (restart) failed: {}", describe(&out));
+        assert!(
+            out.status.success(),
+            "broker.sh start (restart) failed: {}",
+            describe(&out)
+        );
     }
 }
 
@@ -173,7 +199,10 @@ impl Drop for Broker {
             broker_sh(&["clean", "--dir", dir])
         };
         if !out.status.success() {
-            eprintln!("[support] stopping the broker in {dir} failed: {}", describe(&out));
+            eprintln!(
+                "[support] stopping the broker in {dir} failed: {}",
+                describe(&out)
+            );
         }
     }
 }
@@ -184,7 +213,9 @@ impl Drop for Broker {
 pub fn shared_broker() -> &'static Broker {
     static SHARED: OnceLock<Result<Broker, String>> = OnceLock::new();
     let broker = SHARED.get_or_init(|| match std::env::var("KCONNECT_TEST_BOOTSTRAP") {
-        Ok(bootstrap) if !bootstrap.trim().is_empty() => Ok(Broker::external(bootstrap.trim().to_owned())),
+        Ok(bootstrap) if !bootstrap.trim().is_empty() => {
+            Ok(Broker::external(bootstrap.trim().to_owned()))
+        }
         _ => Broker::start(Kind::Shared),
     });
     match broker {
@@ -229,7 +260,12 @@ pub fn java_tool_stdin(class: &str, args: &[&str], stdin: &[u8]) -> Output {
 /// Runs the Java main class `class`, feeding it `stdin` if given. When
 /// `timeout` passes first, the JVM is killed by its pid (SIGKILL) and the
 /// output so far is returned with the killed status; no JVM outlives this call.
-pub fn java_tool_timeout(class: &str, args: &[&str], stdin: Option<&[u8]>, timeout: Duration) -> Output {
+pub fn java_tool_timeout(
+    class: &str,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> Output {
     let mut cmd = Command::new("bash");
     cmd.arg(broker_script()).arg("tool").arg(class).args(args);
     // broker.sh execs java, so the child's pid is the JVM's; and it kills the
@@ -242,7 +278,11 @@ pub fn java_tool_timeout(class: &str, args: &[&str], stdin: Option<&[u8]>, timeo
             String::from_utf8_lossy(&stderr)
         );
     }
-    Output { status, stdout, stderr }
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
 }
 
 fn run_with_deadline(
@@ -250,10 +290,16 @@ fn run_with_deadline(
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> (ExitStatus, Vec<u8>, Vec<u8>, bool) {
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child: Child = cmd.spawn().unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child: Child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot spawn {cmd:?}: {e}"));
     let feeder = stdin.map(|data| {
         let mut pipe = child.stdin.take().expect("stdin piped");
         let data = data.to_vec();
@@ -270,8 +316,18 @@ fn run_with_deadline(
             buf
         })
     };
-    let out_reader = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let err_reader = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let out_reader = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err_reader = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
 
     let end = Instant::now() + timeout;
     let mut timed_out = false;
@@ -309,7 +365,8 @@ pub const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsu
 pub const PRODUCER_PERFORMANCE: &str = "org.apache.kafka.tools.ProducerPerformance";
 pub const CONSUMER_PERFORMANCE: &str = "org.apache.kafka.tools.ConsumerPerformance";
 pub const TOPIC_COMMAND: &str = "org.apache.kafka.tools.TopicCommand";
-pub const CONSUMER_GROUP_COMMAND: &str = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+pub const CONSUMER_GROUP_COMMAND: &str =
+    "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
 
 /// Writes `lines` to `topic` with Kafka's console producer (one record per
 /// line, no key), waiting for every ack.
@@ -318,7 +375,14 @@ pub fn console_produce(bootstrap: &str, topic: &str, lines: &[&str]) {
     input.push('\n');
     let out = java_tool_stdin(
         CONSOLE_PRODUCER,
-        &["--bootstrap-server", bootstrap, "--topic", topic, "--producer-property", "acks=all"],
+        &[
+            "--bootstrap-server",
+            bootstrap,
+            "--topic",
+            topic,
+            "--producer-property",
+            "acks=all",
+        ],
         input.as_bytes(),
     );
     assert_tool_ok(&out, &format!("console producer to {topic}"));
@@ -343,8 +407,16 @@ pub fn console_consume(bootstrap: &str, topic: &str, count: usize, extra: &[&str
     args.extend_from_slice(extra);
     let out = java_tool_timeout(CONSOLE_CONSUMER, &args, None, Duration::from_secs(90));
     assert_tool_ok(&out, &format!("console consumer of {topic}"));
-    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), count, "console consumer of {topic} read {lines:?}: {}", describe(&out));
+    let lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        lines.len(),
+        count,
+        "console consumer of {topic} read {lines:?}: {}",
+        describe(&out)
+    );
     lines
 }
 
