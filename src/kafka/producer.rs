@@ -317,6 +317,11 @@ impl Producer {
 
     async fn reserve(&self, size: usize) -> Result<usize> {
         let size32 = u32::try_from(size).unwrap_or(u32::MAX);
+        // The common case, room in the buffer, must not pay for a timer.
+        if let Ok(permit) = self.shared.buffer.try_acquire_many(size32) {
+            permit.forget();
+            return Ok(size32 as usize);
+        }
         let permit = tokio::time::timeout(
             self.shared.config.max_block,
             self.shared.buffer.acquire_many(size32),
@@ -486,15 +491,19 @@ impl Sender {
         let mut expired = Vec::new();
         {
             let mut acc = self.shared.lock();
+            // Queues are in creation order (retries go back in sequence
+            // order, ahead of younger batches), so only fronts can be due.
+            let now = Instant::now();
             for queue in acc.partitions.values_mut() {
-                queue.ready.retain_mut(|b| {
-                    if b.created.elapsed() >= timeout {
+                while queue
+                    .ready
+                    .front()
+                    .is_some_and(|b| now.saturating_duration_since(b.created) >= timeout)
+                {
+                    if let Some(b) = queue.ready.pop_front() {
                         expired.push((b.done.clone(), b.reserved, b.topic.clone(), b.partition));
-                        false
-                    } else {
-                        true
                     }
-                });
+                }
             }
         }
         for (done, reserved, topic, partition) in expired {
