@@ -78,7 +78,11 @@ struct FetchedPartition {
     tp: TopicPartition,
     /// The offset this fetch started from: applied only if still current.
     fetch_offset: i64,
-    outcome: Result<(Vec<Record>, i64 /* next offset */, i64 /* high watermark */)>,
+    outcome: Result<(
+        Vec<Record>,
+        i64, /* next offset */
+        i64, /* high watermark */
+    )>,
 }
 
 enum Subscription {
@@ -297,7 +301,10 @@ impl Consumer {
     }
 
     /// The group's committed offsets for `tps` (absent when none).
-    pub async fn committed(&mut self, tps: &[TopicPartition]) -> Result<BTreeMap<TopicPartition, i64>> {
+    pub async fn committed(
+        &mut self,
+        tps: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, i64>> {
         match &mut self.group {
             Some(g) => g.fetch_committed(tps).await,
             None => Ok(BTreeMap::new()),
@@ -362,13 +369,18 @@ impl Consumer {
                     Vec::new()
                 } else {
                     let all = self.cluster.all_topics().await?;
-                    let mut t: Vec<String> =
-                        all.topics.keys().filter(|t| re.is_match(t)).cloned().collect();
+                    let mut t: Vec<String> = all
+                        .topics
+                        .keys()
+                        .filter(|t| re.is_match(t))
+                        .cloned()
+                        .collect();
                     t.sort();
                     t
                 }
             }
         };
+        group.check_metadata().await;
         if !group.needs_rejoin() && group.generation().is_some() {
             return Ok(());
         }
@@ -382,10 +394,7 @@ impl Consumer {
             self.assignment.entry(tp.clone()).or_default();
         }
         if !added.is_empty() {
-            let committed = self
-                .group
-                .as_mut()
-                .map(|g| g.fetch_committed(&added));
+            let committed = self.group.as_mut().map(|g| g.fetch_committed(&added));
             if let Some(fut) = committed {
                 let committed = fut.await?;
                 for (tp, offset) in committed {
@@ -458,9 +467,10 @@ impl Consumer {
                 continue;
             }
             match metadata.leader(&tp.topic, tp.partition) {
-                Ok(leader) if !self.in_flight.contains(&leader) => {
-                    per_broker.entry(leader).or_default().push((tp.clone(), position))
-                }
+                Ok(leader) if !self.in_flight.contains(&leader) => per_broker
+                    .entry(leader)
+                    .or_default()
+                    .push((tp.clone(), position)),
                 Ok(_) => {}
                 Err(_) => leaderless = true,
             }
@@ -488,7 +498,15 @@ impl Consumer {
             let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
             let check_crcs = self.config.check_crcs;
             tokio::spawn(async move {
-                let result = fetch_once(&cluster, broker, request, partitions, read_committed, check_crcs).await;
+                let result = fetch_once(
+                    &cluster,
+                    broker,
+                    request,
+                    partitions,
+                    read_committed,
+                    check_crcs,
+                )
+                .await;
                 let _ = tx.send(result);
             });
         }
@@ -675,23 +693,24 @@ fn decode_partition(
     let batches = batch::split_batches(&region)
         .map_err(|e| Error::CorruptBatch(format!("{tp} at offset {fetch_offset}: {e}")))?;
     for b in batches {
-        let header = batch::BatchHeader::parse(&b)
-            .map_err(|e| Error::CorruptBatch(format!("{tp}: {e}")))?;
+        let header =
+            batch::BatchHeader::parse(&b).map_err(|e| Error::CorruptBatch(format!("{tp}: {e}")))?;
         if header.next_offset() <= fetch_offset {
             continue;
         }
         if check_crcs {
-            header
-                .verify_crc(&b)
-                .map_err(|e| Error::CorruptBatch(format!("{tp} at offset {}: {e}", header.base_offset)))?;
+            header.verify_crc(&b).map_err(|e| {
+                Error::CorruptBatch(format!("{tp} at offset {}: {e}", header.base_offset))
+            })?;
         }
         next = next.max(header.next_offset());
         if read_committed && filter.should_drop(&header, &b)? {
             continue;
         }
         let start = records.len();
-        batch::decode_batch(&b, &mut records)
-            .map_err(|e| Error::CorruptBatch(format!("{tp} at offset {}: {e}", header.base_offset)))?;
+        batch::decode_batch(&b, &mut records).map_err(|e| {
+            Error::CorruptBatch(format!("{tp} at offset {}: {e}", header.base_offset))
+        })?;
         if header.base_offset < fetch_offset {
             // A compressed batch can start before the requested offset.
             let keep_from = records[start..]

@@ -36,10 +36,30 @@ pub struct ConsumerCoordinator {
     owned: BTreeSet<TopicPartition>,
     /// The generation `owned` was assigned in.
     owned_generation: i32,
+    /// As leader, the metadata the current assignment was computed from
+    /// (Java's `assignmentSnapshot`); `None` when not leading.
+    assigned_from: Option<AssignedFrom>,
+    /// When [`check_metadata`](Self::check_metadata) last refreshed metadata
+    /// for a topic that had none, to pace those refreshes.
+    last_missing_refresh: Option<Instant>,
+}
+
+/// The topics the group subscribes to and their partition counts when the
+/// leader assigned them. A topic without usable metadata then (e.g. just
+/// created, not yet known to the broker we asked) got no partitions.
+#[derive(Debug)]
+struct AssignedFrom {
+    topics: Vec<String>,
+    /// Topics absent here had no metadata.
+    partitions: BTreeMap<String, i32>,
 }
 
 impl ConsumerCoordinator {
-    pub fn new(cluster: Arc<Cluster>, config: &ConsumerConfig, group_id: String) -> ConsumerCoordinator {
+    pub fn new(
+        cluster: Arc<Cluster>,
+        config: &ConsumerConfig,
+        group_id: String,
+    ) -> ConsumerCoordinator {
         let mut assignors: Vec<Box<dyn PartitionAssignor + Send + Sync>> = config
             .assignment_strategy
             .iter()
@@ -74,6 +94,8 @@ impl ConsumerCoordinator {
             assignors,
             owned: BTreeSet::new(),
             owned_generation: -1,
+            assigned_from: None,
+            last_missing_refresh: None,
         }
     }
 
@@ -120,17 +142,23 @@ impl ConsumerCoordinator {
                 })
                 .collect::<Result<Vec<_>>>()?;
             let join = self.membership.join(&protocols).await?;
-            let assignments = if join.is_leader() {
-                self.assign(&join.protocol, &join.members).await?
+            let (assignments, assigned_from) = if join.is_leader() {
+                let (assignments, from) = self.assign(&join.protocol, &join.members).await?;
+                (assignments, Some(from))
             } else {
-                Vec::new()
+                (Vec::new(), None)
             };
             let bytes = match self.membership.sync(&join, assignments).await {
                 Ok(b) => b,
                 Err(e) if e.code() == Some(ErrorCode::RebalanceInProgress) || e.is_retriable() => {
                     continue;
                 }
-                Err(e) if matches!(e.code(), Some(ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)) => {
+                Err(e)
+                    if matches!(
+                        e.code(),
+                        Some(ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration)
+                    ) =>
+                {
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -141,6 +169,7 @@ impl ConsumerCoordinator {
             let assigned: Vec<TopicPartition> = new.difference(&self.owned).cloned().collect();
             self.owned = new;
             self.owned_generation = join.generation;
+            self.assigned_from = assigned_from;
             let cooperative_chosen = self
                 .assignors
                 .iter()
@@ -164,12 +193,13 @@ impl ConsumerCoordinator {
     }
 
     /// The leader's work: decode subscriptions, look up partition counts, run
-    /// the chosen assignor, encode the result.
+    /// the chosen assignor, encode the result. Also returns the metadata it
+    /// assigned from, to notice when that changes.
     async fn assign(
         &self,
         protocol: &str,
         members: &[super::membership::JoinedMember],
-    ) -> Result<Vec<(String, bytes::Bytes)>> {
+    ) -> Result<(Vec<(String, bytes::Bytes)>, AssignedFrom)> {
         let assignor = self
             .assignors
             .iter()
@@ -186,10 +216,25 @@ impl ConsumerCoordinator {
         let md = self.cluster.metadata_for(&refs).await?;
         let partitions_per_topic: BTreeMap<String, i32> = all_topics
             .iter()
-            .filter_map(|t| md.topic(t).ok().map(|tm| (t.clone(), tm.partitions.len() as i32)))
+            .filter_map(|t| {
+                md.topic(t)
+                    .ok()
+                    .map(|tm| (t.clone(), tm.partitions.len() as i32))
+            })
             .collect();
+        let unknown: Vec<&String> = all_topics
+            .iter()
+            .filter(|t| !partitions_per_topic.contains_key(*t))
+            .collect();
+        if !unknown.is_empty() {
+            tracing::warn!(
+                group = self.membership.group_id(),
+                topics = ?unknown,
+                "subscribed topics without metadata get no partitions until they appear"
+            );
+        }
         let result = assignor.assign(&partitions_per_topic, &subscriptions);
-        result
+        let assignments = result
             .into_iter()
             .map(|(member, partitions)| {
                 let bytes = Assignment {
@@ -199,7 +244,65 @@ impl ConsumerCoordinator {
                 .encode(3)?;
                 Ok((member, bytes))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        let from = AssignedFrom {
+            topics: all_topics.into_iter().collect(),
+            partitions: partitions_per_topic,
+        };
+        Ok((assignments, from))
+    }
+
+    /// As leader, asks for a rebalance when a subscribed topic's partition
+    /// count differs from what the current assignment was computed from: a
+    /// topic that had no metadata yet has appeared, or partitions were added
+    /// (Java's `ConsumerCoordinator.rejoinNeededOrPending`). Without it, a
+    /// group whose leader assigned before a new topic reached the broker's
+    /// metadata would stay without those partitions for good. Call it on
+    /// every poll: it costs nothing unless metadata is stale, older than
+    /// `metadata.max.age.ms`, or lacks one of the topics (then it refreshes,
+    /// at most once per `retry.backoff.max.ms`, since the topic may never
+    /// come).
+    pub async fn check_metadata(&mut self) {
+        let Some(from) = &self.assigned_from else {
+            return;
+        };
+        if self.membership.needs_rejoin() {
+            return;
+        }
+        let snapshot = self.cluster.snapshot();
+        let missing = from.topics.iter().any(|t| snapshot.topic(t).is_err());
+        if missing {
+            let backoff = self.cluster.config().retry_backoff_max;
+            if self
+                .last_missing_refresh
+                .is_some_and(|at| at.elapsed() < backoff)
+            {
+                return;
+            }
+            self.last_missing_refresh = Some(Instant::now());
+        }
+        let refs: Vec<&str> = from.topics.iter().map(String::as_str).collect();
+        let md = match self.cluster.metadata_for(&refs).await {
+            Ok(md) => md,
+            Err(e) => {
+                tracing::debug!(group = self.membership.group_id(), error = %e, "metadata refresh failed");
+                return;
+            }
+        };
+        // A topic whose metadata is (still, or transiently) unusable proves
+        // nothing: only a known count that differs triggers a rebalance.
+        let changed = from.topics.iter().find(|t| {
+            md.topic(t)
+                .is_ok_and(|tm| from.partitions.get(*t) != Some(&(tm.partitions.len() as i32)))
+        });
+        if let Some(topic) = changed {
+            tracing::info!(
+                group = self.membership.group_id(),
+                %topic,
+                "partition count changed since the assignment; rebalancing"
+            );
+            self.membership.request_rejoin();
+        }
     }
 
     /// OffsetCommit for `offsets` in the current generation.
@@ -222,7 +325,9 @@ impl ConsumerCoordinator {
             );
         }
         let request = OffsetCommitRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.membership.group_id().to_string())))
+            .with_group_id(GroupId(StrBytes::from_string(
+                self.membership.group_id().to_string(),
+            )))
             .with_generation_id_or_member_epoch(generation)
             .with_member_id(StrBytes::from_string(member_id))
             .with_topics(
@@ -245,7 +350,11 @@ impl ConsumerCoordinator {
                 for t in &resp.topics {
                     for p in &t.partitions {
                         ErrorCode::check(p.error_code, || {
-                            format!("OffsetCommit for {}-{}", t.name.0.as_str(), p.partition_index)
+                            format!(
+                                "OffsetCommit for {}-{}",
+                                t.name.0.as_str(),
+                                p.partition_index
+                            )
                         })?;
                     }
                 }
@@ -255,8 +364,10 @@ impl ConsumerCoordinator {
             match result {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_retriable() && Instant::now() < deadline => {
-                    if matches!(e.code(), Some(ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable))
-                        || e.code().is_none()
+                    if matches!(
+                        e.code(),
+                        Some(ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable)
+                    ) || e.code().is_none()
                     {
                         self.membership.request_rejoin();
                     }
@@ -266,7 +377,11 @@ impl ConsumerCoordinator {
                 Err(e) => {
                     if matches!(
                         e.code(),
-                        Some(ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration | ErrorCode::RebalanceInProgress)
+                        Some(
+                            ErrorCode::UnknownMemberId
+                                | ErrorCode::IllegalGeneration
+                                | ErrorCode::RebalanceInProgress
+                        )
                     ) {
                         self.membership.request_rejoin();
                     }
@@ -277,13 +392,18 @@ impl ConsumerCoordinator {
     }
 
     /// OffsetFetch: the committed next offset of each partition that has one.
-    pub async fn fetch_committed(&mut self, tps: &[TopicPartition]) -> Result<BTreeMap<TopicPartition, i64>> {
+    pub async fn fetch_committed(
+        &mut self,
+        tps: &[TopicPartition],
+    ) -> Result<BTreeMap<TopicPartition, i64>> {
         let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
         for tp in tps {
             by_topic.entry(&tp.topic).or_default().push(tp.partition);
         }
         let request = OffsetFetchRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.membership.group_id().to_string())))
+            .with_group_id(GroupId(StrBytes::from_string(
+                self.membership.group_id().to_string(),
+            )))
             .with_topics(Some(
                 by_topic
                     .into_iter()
@@ -338,5 +458,6 @@ impl ConsumerCoordinator {
         self.membership.leave().await;
         self.owned.clear();
         self.owned_generation = -1;
+        self.assigned_from = None;
     }
 }

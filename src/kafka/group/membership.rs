@@ -163,22 +163,30 @@ impl GroupMembership {
         let cluster = self.cluster.clone();
         let group = self.config.group_id.clone();
         let (id, messenger) = cluster
-            .with_retries(&format!("FindCoordinator for group {group}"), deadline, || async {
-                let broker = cluster.any_broker().await?;
-                let request = FindCoordinatorRequest::default()
-                    .with_key(StrBytes::from_string(group.clone()))
-                    .with_key_type(0);
-                let resp = broker.request(&request).await?;
-                broker.note_throttle(resp.throttle_time_ms);
-                ErrorCode::check(resp.error_code, || format!("FindCoordinator for group {group}"))?;
-                let id = resp.node_id.0;
-                let addr = format!("{}:{}", resp.host.as_str(), resp.port);
-                let messenger = match cluster.broker(id).await {
-                    Ok(m) => m,
-                    Err(_) => Messenger::connect(&addr, cluster.config().connection.clone()).await?,
-                };
-                Ok((id, messenger))
-            })
+            .with_retries(
+                &format!("FindCoordinator for group {group}"),
+                deadline,
+                || async {
+                    let broker = cluster.any_broker().await?;
+                    let request = FindCoordinatorRequest::default()
+                        .with_key(StrBytes::from_string(group.clone()))
+                        .with_key_type(0);
+                    let resp = broker.request(&request).await?;
+                    broker.note_throttle(resp.throttle_time_ms);
+                    ErrorCode::check(resp.error_code, || {
+                        format!("FindCoordinator for group {group}")
+                    })?;
+                    let id = resp.node_id.0;
+                    let addr = format!("{}:{}", resp.host.as_str(), resp.port);
+                    let messenger = match cluster.broker(id).await {
+                        Ok(m) => m,
+                        Err(_) => {
+                            Messenger::connect(&addr, cluster.config().connection.clone()).await?
+                        }
+                    };
+                    Ok((id, messenger))
+                },
+            )
             .await?;
         self.coordinator = Some((id, messenger.clone()));
         Ok(messenger)
@@ -219,7 +227,10 @@ impl GroupMembership {
                     }
                     Some(ErrorCode::RebalanceInProgress) => {}
                     Some(c) if c.is_retriable() => {
-                        if matches!(c, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable) {
+                        if matches!(
+                            c,
+                            ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
+                        ) {
                             self.lose_coordinator();
                         }
                         tokio::time::sleep(self.cluster.config().backoff(attempt)).await;
@@ -294,7 +305,11 @@ impl GroupMembership {
 
     /// SyncGroup: the leader sends every member's assignment, followers send
     /// none. Returns our assignment and starts heartbeating.
-    pub async fn sync(&mut self, join: &JoinResult, assignments: Vec<(String, Bytes)>) -> Result<Bytes> {
+    pub async fn sync(
+        &mut self,
+        join: &JoinResult,
+        assignments: Vec<(String, Bytes)>,
+    ) -> Result<Bytes> {
         let coordinator = self.coordinator().await?;
         let request = SyncGroupRequest::default()
             .with_group_id(GroupId(StrBytes::from_string(self.config.group_id.clone())))
@@ -306,7 +321,9 @@ impl GroupMembership {
                     .clone()
                     .map(StrBytes::from_string),
             )
-            .with_protocol_type(Some(StrBytes::from_string(self.config.protocol_type.clone())))
+            .with_protocol_type(Some(StrBytes::from_string(
+                self.config.protocol_type.clone(),
+            )))
             .with_protocol_name(Some(StrBytes::from_string(join.protocol.clone())))
             .with_assignments(
                 assignments
@@ -330,11 +347,16 @@ impl GroupMembership {
         if let Some(code) = ErrorCode::from_code(resp.error_code) {
             if matches!(
                 code,
-                ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration | ErrorCode::FencedInstanceId
+                ErrorCode::UnknownMemberId
+                    | ErrorCode::IllegalGeneration
+                    | ErrorCode::FencedInstanceId
             ) {
                 self.signals.reset.store(true, Ordering::Release);
             }
-            if matches!(code, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable) {
+            if matches!(
+                code,
+                ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable
+            ) {
                 self.lose_coordinator();
             }
             self.request_rejoin();
@@ -389,7 +411,8 @@ impl GroupMembership {
                                 signals.raise(&signals.reset);
                                 return;
                             }
-                            Some(ErrorCode::NotCoordinator) | Some(ErrorCode::CoordinatorNotAvailable) => {
+                            Some(ErrorCode::NotCoordinator)
+                            | Some(ErrorCode::CoordinatorNotAvailable) => {
                                 signals.raise(&signals.coordinator_lost);
                                 return;
                             }
