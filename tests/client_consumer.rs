@@ -24,7 +24,9 @@ async fn fill(bootstrap: &str, topic: &str, partitions: i32, n: i64) {
         .create_topics(&[NewTopic::new(topic, partitions, 1)])
         .await
         .unwrap();
-    let producer = Producer::connect(ProducerConfig::new(bootstrap)).await.unwrap();
+    let producer = Producer::connect(ProducerConfig::new(bootstrap))
+        .await
+        .unwrap();
     let mut acks = Vec::new();
     for p in 0..partitions {
         for i in 0..n {
@@ -76,8 +78,14 @@ async fn list_offsets_seek_and_pause_resume() {
     let p1 = TopicPartition::new(&topic, 1);
     let both = [p0.clone(), p1.clone()];
 
-    let earliest = consumer.list_offsets(&both, OffsetSpec::Earliest).await.unwrap();
-    let latest = consumer.list_offsets(&both, OffsetSpec::Latest).await.unwrap();
+    let earliest = consumer
+        .list_offsets(&both, OffsetSpec::Earliest)
+        .await
+        .unwrap();
+    let latest = consumer
+        .list_offsets(&both, OffsetSpec::Latest)
+        .await
+        .unwrap();
     for tp in &both {
         assert_eq!(earliest[tp].0, 0);
         assert_eq!(latest[tp].0, 100);
@@ -86,7 +94,11 @@ async fn list_offsets_seek_and_pause_resume() {
         .list_offsets(&both, OffsetSpec::Timestamp(BASE_TS + 49_500))
         .await
         .unwrap();
-    assert_eq!(by_time[&p0], (50, BASE_TS + 50_000), "first offset at or after the time");
+    assert_eq!(
+        by_time[&p0],
+        (50, BASE_TS + 50_000),
+        "first offset at or after the time"
+    );
 
     // Seek p0 to 40 and p1 to 90; read until both are at the end.
     consumer.assign(both.clone());
@@ -95,7 +107,9 @@ async fn list_offsets_seek_and_pause_resume() {
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while seen.len() < 70 && Instant::now() < deadline {
-        seen.extend(values(&consumer.poll(Duration::from_millis(200)).await.unwrap()));
+        seen.extend(values(
+            &consumer.poll(Duration::from_millis(200)).await.unwrap(),
+        ));
     }
     let from_p0: Vec<i64> = seen.iter().filter(|r| r.0 == 0).map(|r| r.1).collect();
     let from_p1: Vec<i64> = seen.iter().filter(|r| r.0 == 1).map(|r| r.1).collect();
@@ -111,19 +125,28 @@ async fn list_offsets_seek_and_pause_resume() {
     let mut while_paused = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while while_paused.len() < 100 && Instant::now() < deadline {
-        while_paused.extend(values(&consumer.poll(Duration::from_millis(200)).await.unwrap()));
+        while_paused.extend(values(
+            &consumer.poll(Duration::from_millis(200)).await.unwrap(),
+        ));
     }
     // One more poll gives a fetch of p1 the chance to (wrongly) happen.
-    while_paused.extend(values(&consumer.poll(Duration::from_millis(500)).await.unwrap()));
+    while_paused.extend(values(
+        &consumer.poll(Duration::from_millis(500)).await.unwrap(),
+    ));
     assert_eq!(while_paused.len(), 100);
-    assert!(while_paused.iter().all(|r| r.0 == 0), "nothing from the paused partition");
+    assert!(
+        while_paused.iter().all(|r| r.0 == 0),
+        "nothing from the paused partition"
+    );
     assert_eq!(consumer.position(&p1), Some(0));
 
     consumer.resume(std::slice::from_ref(&p1));
     let mut resumed = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     while resumed.len() < 100 && Instant::now() < deadline {
-        resumed.extend(values(&consumer.poll(Duration::from_millis(200)).await.unwrap()));
+        resumed.extend(values(
+            &consumer.poll(Duration::from_millis(200)).await.unwrap(),
+        ));
     }
     let offsets: Vec<i64> = resumed.iter().filter(|r| r.0 == 1).map(|r| r.1).collect();
     assert_eq!(offsets, (0..100).collect::<Vec<_>>());
@@ -155,11 +178,18 @@ async fn regex_subscription_picks_matching_topics_only() {
             *per_topic.entry(b.topic.to_string()).or_default() += b.records.len();
         }
     }
-    let assigned: BTreeSet<String> = consumer.assignment().into_iter().map(|tp| tp.topic).collect();
+    let assigned: BTreeSet<String> = consumer
+        .assignment()
+        .into_iter()
+        .map(|tp| tp.topic)
+        .collect();
     assert_eq!(assigned, matching.iter().cloned().collect::<BTreeSet<_>>());
     assert_eq!(
         per_topic,
-        matching.iter().map(|t| (t.clone(), 5)).collect::<BTreeMap<_, _>>()
+        matching
+            .iter()
+            .map(|t| (t.clone(), 5))
+            .collect::<BTreeMap<_, _>>()
     );
     consumer.close().await;
 }

@@ -36,6 +36,9 @@ pub struct ConsumerCoordinator {
     owned: BTreeSet<TopicPartition>,
     /// The generation `owned` was assigned in.
     owned_generation: i32,
+    /// Eagerly revoked partitions not yet reported to the consumer (a join
+    /// may fail after the revocation).
+    unreported_revoked: Vec<TopicPartition>,
     /// As leader, the metadata the current assignment was computed from
     /// (Java's `assignmentSnapshot`); `None` when not leading.
     assigned_from: Option<AssignedFrom>,
@@ -94,6 +97,7 @@ impl ConsumerCoordinator {
             assignors,
             owned: BTreeSet::new(),
             owned_generation: -1,
+            unreported_revoked: Vec::new(),
             assigned_from: None,
             last_missing_refresh: None,
         }
@@ -121,11 +125,13 @@ impl ConsumerCoordinator {
 
     /// Joins (or rejoins) the group for `topics` and returns what changed.
     pub async fn ensure_active(&mut self, topics: &[String]) -> Result<AssignmentChange> {
-        let mut change = AssignmentChange::default();
         if !self.cooperative() && !self.owned.is_empty() {
-            // Eager: give everything up before joining.
-            change.revoked = std::mem::take(&mut self.owned).into_iter().collect();
+            // Eager: give everything up before joining. Kept until reported,
+            // so that a failed join cannot lose the revocation.
+            let owned = std::mem::take(&mut self.owned);
+            self.unreported_revoked.extend(owned);
         }
+        let mut change = AssignmentChange::default();
         loop {
             let protocols = self
                 .assignors
@@ -179,6 +185,9 @@ impl ConsumerCoordinator {
                 // KIP-429: after revoking, rejoin so the partitions can move.
                 self.membership.request_rejoin();
             }
+            change
+                .revoked
+                .extend(std::mem::take(&mut self.unreported_revoked));
             change.revoked.extend(revoked);
             change.assigned.extend(assigned);
             tracing::info!(
