@@ -579,7 +579,7 @@ mod tests {
             resp.put_slice(corr);
             resp.put_i16(35); // UNSUPPORTED_VERSION: forces the v0 fallback
             resp.put_i32(2);
-            for (k, max) in [(18i16, 3i16), (3, 12)] {
+            for (k, max) in [(18i16, 2i16), (3, 12)] {
                 resp.put_i16(k);
                 resp.put_i16(0);
                 resp.put_i16(max);
@@ -592,6 +592,8 @@ mod tests {
             sock.read_exact(&mut len).await.unwrap();
             let mut req = vec![0u8; i32::from_be_bytes(len) as usize];
             sock.read_exact(&mut req).await.unwrap();
+            // The retry must come at the version the broker advertised.
+            assert_eq!(i16::from_be_bytes([req[2], req[3]]), 2);
             let mut resp = BytesMut::new();
             resp.put_slice(&req[4..8]);
             let mut body = BytesMut::new();
@@ -600,13 +602,13 @@ mod tests {
                     kafka_protocol::messages::api_versions_response::ApiVersion::default()
                         .with_api_key(18)
                         .with_min_version(0)
-                        .with_max_version(3),
+                        .with_max_version(2),
                     kafka_protocol::messages::api_versions_response::ApiVersion::default()
                         .with_api_key(3)
                         .with_min_version(0)
                         .with_max_version(12),
                 ])
-                .encode(&mut body, 3)
+                .encode(&mut body, 2)
                 .unwrap();
             resp.put_slice(&body);
             sock.write_all(&(resp.len() as i32).to_be_bytes())
