@@ -59,6 +59,15 @@ consume_rate() { tail -1 | awk -F', ' '{print $4}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 java_consume_rate() { tail -1 | awk -F', ' '{print $6}'; }
 
+# A fresh broker is a cold JVM: whoever ran first would pay for its JIT
+# warm-up. Warm it with both clients before anything is measured.
+warm=$((RECORDS / 5))
+"$KCONNECT" perf produce --bootstrap-server "$BOOTSTRAP" --topic "warmup-$RANDOM" \
+    --num-records "$warm" --record-size 512 >/dev/null
+bash "$BROKER_SH" tool org.apache.kafka.tools.ProducerPerformance --topic "warmup-$RANDOM" \
+    --num-records "$warm" --record-size 512 --throughput -1 \
+    --producer-props bootstrap.servers="$BOOTSTRAP" >/dev/null 2>&1
+
 summary=()
 for size in $SIZES; do
     ours_topic="perf-ours-$size-$RANDOM"
