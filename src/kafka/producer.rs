@@ -686,13 +686,13 @@ impl Sender {
         *self.in_flight.entry(broker).or_insert(0) += 1;
         // Queue the request on the connection here, in order; only the wait
         // for the response runs on its own task.
-        let started = Ok(messenger).and_then(|m| {
-            if config.acks == Acks::None {
-                m.send_oneway(&request).map(|_| None)
-            } else {
-                m.start_request(&request).map(|f| Some((m, f)))
-            }
-        });
+        let started = if config.acks == Acks::None {
+            messenger.send_oneway(&request).map(|_| None)
+        } else {
+            messenger
+                .start_request(&request)
+                .map(|f| Some((messenger, f)))
+        };
         let tx = self.done_tx.clone();
         tokio::spawn(async move {
             let result = match started {

@@ -115,6 +115,19 @@ impl GroupMembership {
         }
     }
 
+    /// `group.id` as the request field.
+    fn group_id_field(&self) -> GroupId {
+        GroupId(StrBytes::from_string(self.config.group_id.clone()))
+    }
+
+    /// `group.instance.id` as the request field.
+    fn instance_id(&self) -> Option<StrBytes> {
+        self.config
+            .group_instance_id
+            .clone()
+            .map(StrBytes::from_string)
+    }
+
     pub fn group_id(&self) -> &str {
         &self.config.group_id
     }
@@ -250,16 +263,11 @@ impl GroupMembership {
     async fn join_once(&mut self, protocols: &[(String, Bytes)]) -> Result<JoinResult> {
         let coordinator = self.coordinator().await?;
         let request = JoinGroupRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.config.group_id.clone())))
+            .with_group_id(self.group_id_field())
             .with_session_timeout_ms(millis(self.config.session_timeout))
             .with_rebalance_timeout_ms(millis(self.config.rebalance_timeout))
             .with_member_id(StrBytes::from_string(self.member_id.clone()))
-            .with_group_instance_id(
-                self.config
-                    .group_instance_id
-                    .clone()
-                    .map(StrBytes::from_string),
-            )
+            .with_group_instance_id(self.instance_id())
             .with_protocol_type(StrBytes::from_string(self.config.protocol_type.clone()))
             .with_protocols(
                 protocols
@@ -312,15 +320,10 @@ impl GroupMembership {
     ) -> Result<Bytes> {
         let coordinator = self.coordinator().await?;
         let request = SyncGroupRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.config.group_id.clone())))
+            .with_group_id(self.group_id_field())
             .with_generation_id(join.generation)
             .with_member_id(StrBytes::from_string(join.member_id.clone()))
-            .with_group_instance_id(
-                self.config
-                    .group_instance_id
-                    .clone()
-                    .map(StrBytes::from_string),
-            )
+            .with_group_instance_id(self.instance_id())
             .with_protocol_type(Some(StrBytes::from_string(
                 self.config.protocol_type.clone(),
             )))
@@ -375,15 +378,10 @@ impl GroupMembership {
         let token = CancellationToken::new();
         self.heartbeat = Some(token.clone());
         let request = HeartbeatRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.config.group_id.clone())))
+            .with_group_id(self.group_id_field())
             .with_generation_id(self.generation)
             .with_member_id(StrBytes::from_string(self.member_id.clone()))
-            .with_group_instance_id(
-                self.config
-                    .group_instance_id
-                    .clone()
-                    .map(StrBytes::from_string),
-            );
+            .with_group_instance_id(self.instance_id());
         let signals = self.signals.clone();
         let interval = self.config.heartbeat_interval;
         let session = self.config.session_timeout;
@@ -451,18 +449,12 @@ impl GroupMembership {
         let Ok(coordinator) = self.coordinator().await else {
             return;
         };
-        let request = LeaveGroupRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(self.config.group_id.clone())));
+        let request = LeaveGroupRequest::default().with_group_id(self.group_id_field());
         let version = coordinator.version_for::<LeaveGroupRequest>().unwrap_or(0);
         let request = if version >= 3 {
             request.with_members(vec![MemberIdentity::default()
                 .with_member_id(StrBytes::from_string(self.member_id.clone()))
-                .with_group_instance_id(
-                    self.config
-                        .group_instance_id
-                        .clone()
-                        .map(StrBytes::from_string),
-                )
+                .with_group_instance_id(self.instance_id())
                 .with_reason(Some(StrBytes::from_static_str("the member is closing")))])
         } else {
             request.with_member_id(StrBytes::from_string(self.member_id.clone()))
