@@ -4,5 +4,6 @@
 //! library (used by the `kconnect` binary, the integration tests and the
 //! benchmarks); its folders are the architecture described in DESIGN.md.
 
+pub mod api;
 pub mod kafka;
 pub mod perf;

@@ -1,0 +1,9 @@
+//! The connector SDK: what a connector, converter or transform author sees,
+//! and nothing else (Java's `connect-api`). The runtime depends on it; it
+//! depends on nothing of ours.
+
+pub mod converter;
+pub mod data;
+pub mod error;
+
+pub use error::{ConnectError, ErrorKind};
