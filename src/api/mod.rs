@@ -2,8 +2,12 @@
 //! and nothing else (Java's `connect-api`). The runtime depends on it; it
 //! depends on nothing of ours.
 
+pub mod connector;
 pub mod converter;
 pub mod data;
 pub mod error;
+pub mod record;
+pub mod sink;
+pub mod source;
 
 pub use error::{ConnectError, ErrorKind};

@@ -1,0 +1,71 @@
+//! Sink tasks (Java's `SinkTask` and `SinkTaskContext`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+
+use super::connector::Props;
+use super::error::ConnectResult;
+use super::record::{SinkRecord, TopicPartition};
+
+/// Requests a sink task makes of the runtime; read by the runtime after each
+/// call into the task (Java's `SinkTaskContext`).
+#[derive(Debug, Default)]
+pub struct SinkTaskRequests {
+    pub pause: Vec<TopicPartition>,
+    pub resume: Vec<TopicPartition>,
+    /// Rewind (or skip) to these offsets.
+    pub offsets: BTreeMap<TopicPartition, i64>,
+    pub commit_requested: bool,
+}
+
+/// What a sink task gets from the runtime.
+#[derive(Clone)]
+pub struct SinkTaskContext {
+    pub configs: Props,
+    pub requests: Arc<Mutex<SinkTaskRequests>>,
+}
+
+impl SinkTaskContext {
+    fn with_requests(&self, f: impl FnOnce(&mut SinkTaskRequests)) {
+        let mut r = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut r);
+    }
+    pub fn pause(&self, partitions: &[TopicPartition]) {
+        self.with_requests(|r| r.pause.extend_from_slice(partitions));
+    }
+    pub fn resume(&self, partitions: &[TopicPartition]) {
+        self.with_requests(|r| r.resume.extend_from_slice(partitions));
+    }
+    pub fn offset(&self, partition: TopicPartition, offset: i64) {
+        self.with_requests(|r| {
+            r.offsets.insert(partition, offset);
+        });
+    }
+    pub fn request_commit(&self) {
+        self.with_requests(|r| r.commit_requested = true);
+    }
+}
+
+/// A sink task.
+pub trait SinkTask: Send {
+    fn version(&self) -> String;
+    fn start(&mut self, props: Props, context: SinkTaskContext) -> ConnectResult<()>;
+    /// Partitions newly assigned to this task.
+    fn open(&mut self, _partitions: &[TopicPartition]) -> ConnectResult<()> {
+        Ok(())
+    }
+    /// Partitions taken away (after their offsets were committed).
+    fn close(&mut self, _partitions: &[TopicPartition]) -> ConnectResult<()> {
+        Ok(())
+    }
+    /// Writes a batch of records.
+    fn put(&mut self, records: Vec<SinkRecord>) -> BoxFuture<'_, ConnectResult<()>>;
+    /// Makes everything put so far durable.
+    fn flush(
+        &mut self,
+        offsets: &BTreeMap<TopicPartition, i64>,
+    ) -> BoxFuture<'_, ConnectResult<()>>;
+    fn stop(&mut self);
+}
