@@ -5,5 +5,6 @@
 //! benchmarks); its folders are the architecture described in DESIGN.md.
 
 pub mod api;
+pub mod connectors;
 pub mod kafka;
 pub mod perf;

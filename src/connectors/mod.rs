@@ -1,0 +1,3 @@
+//! Built-in connectors, one folder each. They use the SDK (`crate::api`) only.
+
+pub mod file;
