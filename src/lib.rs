@@ -8,3 +8,4 @@ pub mod api;
 pub mod connectors;
 pub mod kafka;
 pub mod perf;
+pub mod runtime;

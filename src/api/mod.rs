@@ -2,6 +2,7 @@
 //! and nothing else (Java's `connect-api`). The runtime depends on it; it
 //! depends on nothing of ours.
 
+pub mod config_def;
 pub mod connector;
 pub mod converter;
 pub mod data;
