@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod connectors;
+pub mod converters;
 pub mod kafka;
 pub mod perf;
 pub mod runtime;
