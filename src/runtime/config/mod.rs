@@ -4,10 +4,10 @@
 //! and a connector's common settings (`ConnectorConfig`,
 //! `SinkConnectorConfig`, `SourceConnectorConfig`).
 
-// pub mod connector;
+pub mod connector;
 pub mod properties;
-// pub mod provider;
-// pub mod worker;
+pub mod provider;
+pub mod worker;
 
 use std::path::PathBuf;
 
