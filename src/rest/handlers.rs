@@ -1,0 +1,591 @@
+//! The endpoints: each turns a request into herder messages and the
+//! herder's answer into Java's body and status (Java's `RootResource`,
+//! `ConnectorsResource`, `ConnectorPluginsResource`). No connector logic
+//! lives here; the few checks Java makes in the resource itself (the name in
+//! the body must match the URL, restart plans) are made here too.
+
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hyper::body::Body;
+use hyper::header::{HeaderValue, ALLOW, HOST, LOCATION};
+use hyper::{Method, Request, Response, StatusCode};
+use kameo::actor::ActorRef;
+use kameo::message::Message;
+use kameo::reply::Reply;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::runtime::herder::standalone::{
+    DeleteConnector, GetConnectorInfo, GetConnectorStatus, GetTaskConfigs, ListConnectors,
+    PutConnectorConfig, RestartConnector, RestartTask, SetTargetState, StandaloneHerder,
+};
+use crate::runtime::plugins::connector_plugins;
+use crate::runtime::status::{ConnectorTaskId, State, TargetState};
+
+use super::body::{empty, json, read_json, FullBody};
+use super::entities::{
+    config_from_json, patch_from_json, ConnectorInfoJson, ConnectorStateInfoJson,
+    ConnectorStateJson, CreateConnectorRequest, ErrorMessage, PluginInfoJson, ServerInfo,
+    TaskInfoJson, TaskStateJson, WorkerStatus,
+};
+use super::error::{from_send, ApiError};
+use super::routes::{encode_segment, Query, Route};
+
+/// How long a request waits for the herder (Java's `REQUEST_TIMEOUT_MS`).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long `/health` waits (Java's `HEALTH_CHECK_TIMEOUT_MS`).
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every request needs; shared by all connections.
+pub struct AppState {
+    pub herder: ActorRef<StandaloneHerder>,
+    pub info: ServerInfo,
+}
+
+/// What the herder answers to `M` when it succeeds.
+type AskOk<M> = <<StandaloneHerder as Message<M>>::Reply as Reply>::Ok;
+
+/// Asks the herder, bounded by `timeout`; every failure is an [`ApiError`].
+async fn ask_within<M>(
+    herder: &ActorRef<StandaloneHerder>,
+    msg: M,
+    timeout: Duration,
+) -> Result<AskOk<M>, ApiError>
+where
+    StandaloneHerder: Message<M>,
+    M: Send + 'static,
+    <<StandaloneHerder as Message<M>>::Reply as Reply>::Error: Into<ApiError>,
+{
+    match tokio::time::timeout(timeout, herder.ask(msg)).await {
+        Ok(Ok(reply)) => Ok(reply),
+        Ok(Err(e)) => Err(from_send(e)),
+        Err(_) => Err(ApiError::timed_out()),
+    }
+}
+
+async fn ask<M>(herder: &ActorRef<StandaloneHerder>, msg: M) -> Result<AskOk<M>, ApiError>
+where
+    StandaloneHerder: Message<M>,
+    M: Send + 'static,
+    <<StandaloneHerder as Message<M>>::Reply as Reply>::Error: Into<ApiError>,
+{
+    ask_within(herder, msg, REQUEST_TIMEOUT).await
+}
+
+/// Answers one request. Never fails: errors become Java's error body.
+pub async fn handle<B>(req: Request<B>, state: &AppState, local: SocketAddr) -> Response<FullBody>
+where
+    B: Body,
+    B::Error: Display,
+{
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let result = dispatch(req, state, local).await;
+    match result {
+        Ok(resp) => resp,
+        Err(e) => {
+            if e.status.is_server_error() {
+                tracing::warn!(%method, %path, status = e.status.as_u16(), message = %e.message, "REST request failed");
+            } else {
+                tracing::debug!(%method, %path, status = e.status.as_u16(), message = %e.message, "REST request refused");
+            }
+            let mut resp = json(
+                e.status,
+                &ErrorMessage {
+                    error_code: e.status.as_u16(),
+                    message: e.message,
+                },
+            );
+            if e.status == StatusCode::METHOD_NOT_ALLOWED {
+                if let Some(allow) =
+                    Route::parse(&path).and_then(|r| HeaderValue::from_str(&r.allow_header()).ok())
+                {
+                    resp.headers_mut().insert(ALLOW, allow);
+                }
+            }
+            resp
+        }
+    }
+}
+
+async fn dispatch<B>(
+    req: Request<B>,
+    state: &AppState,
+    local: SocketAddr,
+) -> Result<Response<FullBody>, ApiError>
+where
+    B: Body,
+    B::Error: Display,
+{
+    let route = Route::parse(req.uri().path()).ok_or_else(ApiError::route_not_found)?;
+    let query = Query::parse(req.uri().query());
+    let method = match *req.method() {
+        Method::HEAD => Method::GET,
+        Method::OPTIONS => {
+            let mut resp = empty(StatusCode::OK);
+            if let Ok(allow) = HeaderValue::from_str(&route.allow_header()) {
+                resp.headers_mut().insert(ALLOW, allow);
+            }
+            return Ok(resp);
+        }
+        ref m => m.clone(),
+    };
+    if !route.methods().contains(&method) {
+        return Err(ApiError::method_not_allowed());
+    }
+    let base = base_url(&req, local);
+    let herder = &state.herder;
+    match (route, method) {
+        (Route::Root, _) => Ok(json(StatusCode::OK, &state.info)),
+        (Route::Health, _) => Ok(health(herder).await),
+        (Route::ConnectorPlugins, _) => {
+            // `?connectorsOnly=false` adds converters, transforms and
+            // predicates in Java; only connectors are registered plugins so
+            // far, so both answers are this list (sinks first, as in Java).
+            let plugins: Vec<PluginInfoJson> = connector_plugins()
+                .iter()
+                .map(PluginInfoJson::from)
+                .collect();
+            Ok(json(StatusCode::OK, &plugins))
+        }
+        (Route::Connectors, Method::GET) => list_connectors(herder, &query).await,
+        (Route::Connectors, _) => {
+            let body = read_json(req).await?;
+            create_connector(herder, &body, &base).await
+        }
+        (Route::Connector(name), Method::GET) => {
+            let info = ask(herder, GetConnectorInfo(name)).await?;
+            Ok(json(StatusCode::OK, &ConnectorInfoJson::from(&info)))
+        }
+        (Route::Connector(name), _) => {
+            ask(herder, DeleteConnector(name)).await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        (Route::Config(name), Method::GET) => {
+            let info = ask(herder, GetConnectorInfo(name)).await?;
+            Ok(json(StatusCode::OK, &ConnectorInfoJson::from(&info).config))
+        }
+        (Route::Config(name), Method::PUT) => {
+            let body = read_json(req).await?;
+            put_config(herder, name, &body, &base).await
+        }
+        (Route::Config(name), _) => {
+            let body = read_json(req).await?;
+            patch_config(herder, name, &body).await
+        }
+        (Route::Status(name), _) => {
+            let status = ask(herder, GetConnectorStatus(name.clone()))
+                .await
+                .map_err(|e| {
+                    reword_not_found(e, format!("No status found for connector {name}"))
+                })?;
+            Ok(json(StatusCode::OK, &ConnectorStateInfoJson::from(&status)))
+        }
+        (Route::Tasks(name), _) => {
+            let tasks = ask(herder, GetTaskConfigs(name)).await?;
+            let body: Vec<TaskInfoJson> = tasks
+                .iter()
+                .map(|(id, config)| TaskInfoJson::new(id, config))
+                .collect();
+            Ok(json(StatusCode::OK, &body))
+        }
+        (Route::TaskStatus(name, task), _) => {
+            let id = ConnectorTaskId {
+                connector: name,
+                task,
+            };
+            let missing = format!("No status found for task {id}");
+            let status = ask(herder, GetConnectorStatus(id.connector.clone()))
+                .await
+                .map_err(|e| reword_not_found(e, missing.clone()))?;
+            let task = status
+                .tasks
+                .iter()
+                .find(|(t, _)| *t == id.task)
+                .ok_or_else(|| ApiError::not_found(missing))?;
+            Ok(json(StatusCode::OK, &TaskStateJson::new(task.0, &task.1)))
+        }
+        (Route::TaskRestart(name, task), _) => {
+            let id = ConnectorTaskId {
+                connector: name,
+                task,
+            };
+            let task_missing = format!("Task {id} not found");
+            ask(herder, RestartTask(id.clone())).await.map_err(|e| {
+                // The herder names a missing task "Task c-n"; Java says "Task c-n not found".
+                if e.status == StatusCode::NOT_FOUND && e.message.contains(&format!("Task {id}")) {
+                    e.with_message(task_missing)
+                } else {
+                    e
+                }
+            })?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        (Route::Restart(name), _) => restart_connector(herder, name, &query).await,
+        (Route::Pause(name), _) => {
+            set_target(herder, &name, TargetState::Paused).await?;
+            Ok(empty(StatusCode::ACCEPTED))
+        }
+        (Route::Resume(name), _) => {
+            set_target(herder, &name, TargetState::Started).await?;
+            Ok(empty(StatusCode::ACCEPTED))
+        }
+        (Route::Stop(name), _) => {
+            ask(
+                herder,
+                SetTargetState {
+                    name,
+                    target: TargetState::Stopped,
+                },
+            )
+            .await?;
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+    }
+}
+
+/// `/health`: healthy when the herder answers within the health timeout.
+async fn health(herder: &ActorRef<StandaloneHerder>) -> Response<FullBody> {
+    match ask_within(herder, ListConnectors, HEALTH_TIMEOUT).await {
+        Ok(_) => json(StatusCode::OK, &WorkerStatus::HEALTHY),
+        Err(_) => json(StatusCode::INTERNAL_SERVER_ERROR, &WorkerStatus::UNHEALTHY),
+    }
+}
+
+/// `GET /connectors`, optionally `?expand=status` and/or `?expand=info`.
+async fn list_connectors(
+    herder: &ActorRef<StandaloneHerder>,
+    query: &Query,
+) -> Result<Response<FullBody>, ApiError> {
+    let names = ask(herder, ListConnectors).await?;
+    if !query.contains("expand") {
+        return Ok(json(StatusCode::OK, &names));
+    }
+    let mut out = serde_json::Map::new();
+    'connectors: for name in names {
+        let mut expansions = serde_json::Map::new();
+        for expansion in query.all("expand") {
+            let value = match expansion {
+                "status" => ask(herder, GetConnectorStatus(name.clone()))
+                    .await
+                    .map(|s| to_value(&ConnectorStateInfoJson::from(&s))),
+                "info" => ask(herder, GetConnectorInfo(name.clone()))
+                    .await
+                    .map(|i| to_value(&ConnectorInfoJson::from(&i))),
+                other => {
+                    tracing::info!(expansion = other, "Ignoring unknown expansion type");
+                    continue;
+                }
+            };
+            match value {
+                Ok(v) => {
+                    expansions.insert(expansion.to_string(), v);
+                }
+                // Deleted while we looked: left out, as Java leaves it out.
+                Err(e) if e.status == StatusCode::NOT_FOUND => continue 'connectors,
+                Err(e) => return Err(e),
+            }
+        }
+        out.insert(name, Value::Object(expansions));
+    }
+    Ok(json(StatusCode::OK, &out))
+}
+
+/// `POST /connectors`.
+async fn create_connector(
+    herder: &ActorRef<StandaloneHerder>,
+    body: &Value,
+    base: &str,
+) -> Result<Response<FullBody>, ApiError> {
+    let req = CreateConnectorRequest::from_json(body)?;
+    let mut config = req.config;
+    check_and_put_name(&req.name, &mut config)?;
+    validate_name(&req.name)?;
+    let (_, info) = ask(
+        herder,
+        PutConnectorConfig {
+            name: req.name.clone(),
+            config: config.into_iter().collect(),
+            allow_replace: false,
+            initial_state: req.initial_state.unwrap_or(TargetState::Started),
+        },
+    )
+    .await?;
+    let mut resp = json(StatusCode::CREATED, &ConnectorInfoJson::from(&info));
+    set_location(&mut resp, base, &info.name);
+    Ok(resp)
+}
+
+/// `PUT /connectors/{c}/config`: 201 when created, 200 when replaced.
+async fn put_config(
+    herder: &ActorRef<StandaloneHerder>,
+    name: String,
+    body: &Value,
+    base: &str,
+) -> Result<Response<FullBody>, ApiError> {
+    let mut config = config_from_json(body)?;
+    check_and_put_name(&name, &mut config)?;
+    validate_name(&name)?;
+    let (created, info) = ask(
+        herder,
+        PutConnectorConfig {
+            name,
+            config: config.into_iter().collect(),
+            allow_replace: true,
+            initial_state: TargetState::Started,
+        },
+    )
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = json(status, &ConnectorInfoJson::from(&info));
+    if created {
+        set_location(&mut resp, base, &info.name);
+    }
+    Ok(resp)
+}
+
+/// `PATCH /connectors/{c}/config`: merges into the current config; a `null`
+/// value removes the key (Java's `ConnectUtils.patchConfig`).
+async fn patch_config(
+    herder: &ActorRef<StandaloneHerder>,
+    name: String,
+    body: &Value,
+) -> Result<Response<FullBody>, ApiError> {
+    let patch = patch_from_json(body)?;
+    let current = ask(herder, GetConnectorInfo(name.clone())).await?;
+    let mut config = current.config;
+    for (k, v) in patch {
+        match v {
+            Some(v) => {
+                config.insert(k, v);
+            }
+            None => {
+                config.remove(&k);
+            }
+        }
+    }
+    let (_, info) = ask(
+        herder,
+        PutConnectorConfig {
+            name,
+            config,
+            allow_replace: true,
+            initial_state: TargetState::Started,
+        },
+    )
+    .await?;
+    Ok(json(StatusCode::OK, &ConnectorInfoJson::from(&info)))
+}
+
+/// `POST /connectors/{c}/restart`. With the defaults only the connector is
+/// restarted and the answer is 204; otherwise the answer is 202 with the
+/// restart plan: the current status with what will restart marked
+/// RESTARTING (Java's `RestartPlan`).
+async fn restart_connector(
+    herder: &ActorRef<StandaloneHerder>,
+    name: String,
+    query: &Query,
+) -> Result<Response<FullBody>, ApiError> {
+    let include_tasks = query.flag("includeTasks", false);
+    let only_failed = query.flag("onlyFailed", false);
+    if !include_tasks && !only_failed {
+        ask(
+            herder,
+            RestartConnector {
+                name,
+                include_tasks,
+                only_failed,
+            },
+        )
+        .await?;
+        return Ok(empty(StatusCode::NO_CONTENT));
+    }
+    let unknown = format!("Unknown connector: {name}");
+    let status = ask(herder, GetConnectorStatus(name.clone()))
+        .await
+        .map_err(|e| reword_not_found(e, unknown.clone()))?;
+    let mut plan = ConnectorStateInfoJson::from(&status);
+    if !only_failed || status.connector.state == State::Failed {
+        plan.connector = ConnectorStateJson {
+            state: State::Restarting.name().to_string(),
+            ..plan.connector
+        };
+    }
+    for task in &mut plan.tasks {
+        if include_tasks && (!only_failed || task.state == State::Failed.name()) {
+            task.state = State::Restarting.name().to_string();
+        }
+    }
+    ask(
+        herder,
+        RestartConnector {
+            name,
+            include_tasks,
+            only_failed,
+        },
+    )
+    .await
+    .map_err(|e| reword_not_found(e, unknown))?;
+    Ok(json(StatusCode::ACCEPTED, &plan))
+}
+
+/// Pause and resume: Java calls an unknown connector "Unknown connector c".
+async fn set_target(
+    herder: &ActorRef<StandaloneHerder>,
+    name: &str,
+    target: TargetState,
+) -> Result<(), ApiError> {
+    ask(
+        herder,
+        SetTargetState {
+            name: name.to_string(),
+            target,
+        },
+    )
+    .await
+    .map_err(|e| reword_not_found(e, format!("Unknown connector {name}")))
+}
+
+/// Java's `checkAndPutConnectorConfigName`: a `name` in the config must be
+/// the connector's name; if absent, it is added.
+fn check_and_put_name(name: &str, config: &mut BTreeMap<String, String>) -> Result<(), ApiError> {
+    match config.get("name") {
+        Some(included) if included != name => Err(ApiError::bad_request(format!(
+            "Connector name configuration ({included}) doesn't match connector name in the URL ({name})"
+        ))),
+        Some(_) => Ok(()),
+        None => {
+            config.insert("name".to_string(), name.to_string());
+            Ok(())
+        }
+    }
+}
+
+/// The `name` validator of Java's `ConnectorConfig`
+/// (`NonEmptyStringWithoutControlChars`), with the herder's error wording.
+fn validate_name(name: &str) -> Result<(), ApiError> {
+    let problem = if name.is_empty() {
+        "String may not be empty".to_string()
+    } else {
+        let controls: Vec<String> = name
+            .chars()
+            .filter(|c| c.is_control())
+            .map(|c| (c as u32).to_string())
+            .collect();
+        if controls.is_empty() {
+            return Ok(());
+        }
+        format!(
+            "String may not contain control sequences but had the following ASCII chars: {}",
+            controls.join(", ")
+        )
+    };
+    Err(ApiError::bad_request(format!(
+        "Connector configuration is invalid and contains the following 1 error(s):\n\
+         Invalid value {name} for configuration name: {problem}\n\
+         You can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
+    )))
+}
+
+fn reword_not_found(e: ApiError, message: String) -> ApiError {
+    if e.status == StatusCode::NOT_FOUND {
+        e.with_message(message)
+    } else {
+        e
+    }
+}
+
+/// `http://host:port` as the client addressed us (the `Host` header), for
+/// the `Location` of a created connector; Jersey makes it absolute the same
+/// way.
+fn base_url<B>(req: &Request<B>, local: SocketAddr) -> String {
+    let host = req
+        .headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))
+        .map(String::from)
+        .unwrap_or_else(|| local.to_string());
+    format!("http://{host}")
+}
+
+fn set_location(resp: &mut Response<FullBody>, base: &str, name: &str) {
+    let location = format!("{base}/connectors/{}", encode_segment(name));
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(LOCATION, v);
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_must_match_the_url() {
+        let mut config = BTreeMap::new();
+        assert!(check_and_put_name("c", &mut config).is_ok());
+        assert_eq!(config.get("name").map(String::as_str), Some("c"));
+        let err = check_and_put_name("d", &mut config).err();
+        assert_eq!(
+            err.map(|e| (e.status.as_u16(), e.message)),
+            Some((
+                400,
+                "Connector name configuration (c) doesn't match connector name in the URL (d)"
+                    .to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn names_are_validated_like_java() {
+        assert!(validate_name("ok name").is_ok());
+        let empty = validate_name("")
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert_eq!(
+            empty,
+            "Connector configuration is invalid and contains the following 1 error(s):\n\
+             Invalid value  for configuration name: String may not be empty\n\
+             You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+        );
+        let ctl = validate_name("a\u{1}b\n")
+            .err()
+            .map(|e| e.message)
+            .unwrap_or_default();
+        assert!(
+            ctl.contains("had the following ASCII chars: 1, 10"),
+            "{ctl}"
+        );
+    }
+
+    #[test]
+    fn location_uses_the_host_header() {
+        let req = Request::builder()
+            .uri("/connectors")
+            .header(HOST, "worker:8083")
+            .body(())
+            .unwrap_or_default();
+        let local: SocketAddr = ([127, 0, 0, 1], 9).into();
+        assert_eq!(base_url(&req, local), "http://worker:8083");
+        let bare = Request::new(());
+        assert_eq!(base_url(&bare, local), "http://127.0.0.1:9");
+        let mut resp = empty(StatusCode::CREATED);
+        set_location(&mut resp, "http://h:1", "my conn");
+        assert_eq!(
+            resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()),
+            Some("http://h:1/connectors/my%20conn")
+        );
+    }
+}

@@ -1,0 +1,636 @@
+//! The REST API end to end: a standalone worker started in-process against a
+//! real broker, served on a free loopback port, driven over plain HTTP/1.1
+//! the way curl drives Java's worker. Bodies and status codes are compared
+//! with what Java's `ConnectorsResource` answers: the connector lifecycle
+//! (create, read, pause, resume, reconfigure, restart, stop, delete), and the
+//! error answers (409, 404, 405, 400 for malformed JSON, 413).
+
+mod support;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kconnect::kafka::admin::{Admin, NewTopic};
+use kconnect::kafka::config::{ClientConfig, ConsumerConfig, OffsetReset};
+use kconnect::kafka::fetcher::{Consumer, TopicPartition};
+use kconnect::rest::{serve, ServerInfo};
+use kconnect::runtime::standalone::{start_with_props, Standalone};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+
+// --- a tiny HTTP/1.1 client --------------------------------------------------------
+
+struct HttpResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl HttpResponse {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// Sends one request on a fresh connection (`Connection: close`) and reads
+/// the whole answer.
+async fn raw_request(addr: SocketAddr, head: &str, body: &[u8]) -> HttpResponse {
+    let exchange = async {
+        let mut stream = TcpStream::connect(addr)
+            .await
+            .expect("connect to the REST server");
+        stream
+            .write_all(head.as_bytes())
+            .await
+            .expect("write request head");
+        // The server may answer (413) and close before reading it all.
+        let _ = stream.write_all(body).await;
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        raw
+    };
+    let raw = tokio::time::timeout(Duration::from_secs(60), exchange)
+        .await
+        .expect("REST request timed out");
+    let text = String::from_utf8(raw).expect("UTF-8 response");
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {text:?}"));
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+async fn request(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> HttpResponse {
+    let body = body.unwrap_or("");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    raw_request(addr, &head, body.as_bytes()).await
+}
+
+async fn get(addr: SocketAddr, path: &str) -> HttpResponse {
+    request(addr, "GET", path, None).await
+}
+
+fn assert_status(resp: &HttpResponse, status: u16, what: &str) {
+    assert_eq!(resp.status, status, "{what}: body {:?}", resp.body);
+}
+
+fn assert_error(resp: &HttpResponse, status: u16, message: &str) {
+    assert_status(resp, status, message);
+    assert_eq!(
+        resp.json(),
+        json!({"error_code": status, "message": message})
+    );
+}
+
+// --- a worker with its REST server -------------------------------------------------
+
+struct TestWorker {
+    worker: Standalone,
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    dir: PathBuf,
+    info: ServerInfo,
+}
+
+impl TestWorker {
+    async fn start(prefix: &str) -> TestWorker {
+        let broker = tokio::task::block_in_place(support::shared_broker);
+        let dir = std::env::temp_dir().join(format!(
+            "kconnect-rest-{prefix}-{:016x}",
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let props: HashMap<String, String> = [
+            ("bootstrap.servers", broker.bootstrap.clone()),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter".to_string(),
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter".to_string(),
+            ),
+            (
+                "offset.storage.file.filename",
+                dir.join("connect.offsets").display().to_string(),
+            ),
+            ("offset.flush.interval.ms", "1000".to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let worker = start_with_props(props, &[])
+            .await
+            .expect("start the standalone worker");
+        let info = ServerInfo::new("4.1.0", "0123456789abcdef", "test-cluster-id");
+        let shutdown = CancellationToken::new();
+        let addrs = serve(
+            "http://127.0.0.1:0",
+            worker.herder.clone(),
+            info.clone(),
+            shutdown.clone(),
+        )
+        .await
+        .expect("start the REST server");
+        assert_eq!(addrs.len(), 1);
+        TestWorker {
+            worker,
+            addr: addrs[0],
+            shutdown,
+            dir,
+            info,
+        }
+    }
+
+    async fn stop(self) {
+        self.shutdown.cancel();
+        self.worker.shutdown().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    /// Polls the status until `check` accepts it.
+    async fn wait_for_status(
+        &self,
+        name: &str,
+        what: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let resp = get(self.addr, &format!("/connectors/{name}/status")).await;
+            if resp.status == 200 && check(&resp.json()) {
+                return resp.json();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; last {}",
+                resp.body
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn states(status: &Value) -> (String, Vec<String>) {
+    let connector = status["connector"]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let tasks = status["tasks"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .map(|t| t["state"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    (connector, tasks)
+}
+
+fn all_in(state: &'static str, tasks: usize) -> impl Fn(&Value) -> bool {
+    move |s| {
+        let (c, t) = states(s);
+        c == state && t.len() == tasks && t.iter().all(|t| t == state)
+    }
+}
+
+// --- Kafka helpers -----------------------------------------------------------------
+
+async fn create_topic(bootstrap: &str, topic: &str) {
+    let admin = Admin::connect(ClientConfig::new(bootstrap))
+        .await
+        .expect("admin");
+    admin
+        .create_topics(&[NewTopic::new(topic, 1, 1)])
+        .await
+        .expect("create topic");
+}
+
+/// Reads values from partition 0 of `topic` until `done` accepts them.
+async fn wait_for_values(
+    bootstrap: &str,
+    topic: &str,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let mut config = ConsumerConfig::new(bootstrap);
+    config.auto_offset_reset = OffsetReset::Earliest;
+    let mut consumer = Consumer::connect(config).await.expect("consumer");
+    consumer.assign([TopicPartition::new(topic, 0)]);
+    let mut values = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done(&values) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out reading {topic}; got {values:?}"
+        );
+        match consumer.poll(Duration::from_millis(500)).await {
+            Ok(batches) => {
+                for b in batches {
+                    for r in b.records {
+                        let v = r.value.map(|v| String::from_utf8_lossy(&v).into_owned());
+                        values.push(v.unwrap_or_default());
+                    }
+                }
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    consumer.close().await;
+    values
+}
+
+fn append(path: &Path, lines: &[&str]) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .expect("open source file");
+    for l in lines {
+        writeln!(f, "{l}").expect("append");
+    }
+}
+
+// --- the tests ---------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connector_lifecycle_over_rest() {
+    let w = TestWorker::start("lifecycle").await;
+    let addr = w.addr;
+    let bootstrap = support::shared_broker().bootstrap.clone();
+    let topic = support::unique_topic("rest-src");
+    let topic2 = support::unique_topic("rest-src-b");
+    create_topic(&bootstrap, &topic).await;
+    create_topic(&bootstrap, &topic2).await;
+    let file = w.dir.join("source.txt");
+    append(&file, &["one", "two", "three"]);
+    let file_s = file.display().to_string();
+    let worker_id = w.worker.worker_id.clone();
+
+    // Create: 201, Location, and Java's ConnectorInfo (the name added to the config).
+    let create = json!({
+        "name": "file-src",
+        "config": {"connector.class": "FileStreamSource", "tasks.max": "1", "file": file_s, "topic": topic}
+    })
+    .to_string();
+    let resp = request(addr, "POST", "/connectors", Some(&create)).await;
+    assert_status(&resp, 201, "create");
+    assert_eq!(
+        resp.header("Location"),
+        Some(format!("http://{addr}/connectors/file-src").as_str())
+    );
+    assert_eq!(resp.header("Content-Type"), Some("application/json"));
+    let config_json = format!(
+        r#"{{"connector.class":"FileStreamSource","file":{},"name":"file-src","tasks.max":"1","topic":"{topic}"}}"#,
+        Value::String(file_s.clone())
+    );
+    let info_json = format!(
+        r#"{{"name":"file-src","config":{config_json},"tasks":[{{"connector":"file-src","task":0}}],"type":"source"}}"#
+    );
+    assert_eq!(resp.body, info_json);
+
+    // The same name again: 409.
+    let resp = request(addr, "POST", "/connectors", Some(&create)).await;
+    assert_error(&resp, 409, "Connector file-src already exists");
+
+    // Reads: list, info, config, tasks.
+    let resp = get(addr, "/connectors").await;
+    assert_status(&resp, 200, "list");
+    assert_eq!(resp.body, r#"["file-src"]"#);
+    let resp = get(addr, "/connectors/file-src").await;
+    assert_status(&resp, 200, "info");
+    assert_eq!(resp.body, info_json);
+    let resp = get(addr, "/connectors/file-src/config").await;
+    assert_status(&resp, 200, "config");
+    assert_eq!(resp.body, config_json);
+    let resp = get(addr, "/connectors/file-src/tasks").await;
+    assert_status(&resp, 200, "tasks");
+    assert_eq!(
+        resp.body,
+        format!(r#"[{{"id":{{"connector":"file-src","task":0}},"config":{config_json}}}]"#)
+    );
+
+    // Running, with exactly Java's status body; the lines reach the topic.
+    w.wait_for_status("file-src", "RUNNING", all_in("RUNNING", 1))
+        .await;
+    let resp = get(addr, "/connectors/file-src/status").await;
+    assert_eq!(
+        resp.body,
+        format!(
+            r#"{{"name":"file-src","connector":{{"state":"RUNNING","worker_id":"{worker_id}"}},"tasks":[{{"id":0,"state":"RUNNING","worker_id":"{worker_id}"}}],"type":"source"}}"#
+        )
+    );
+    let resp = get(addr, "/connectors/file-src/tasks/0/status").await;
+    assert_status(&resp, 200, "task status");
+    assert_eq!(
+        resp.body,
+        format!(r#"{{"id":0,"state":"RUNNING","worker_id":"{worker_id}"}}"#)
+    );
+    let values = wait_for_values(&bootstrap, &topic, |v| v.len() >= 3).await;
+    assert_eq!(values, ["one", "two", "three"]);
+
+    // Pause (202, no body) and resume (202).
+    let resp = request(addr, "PUT", "/connectors/file-src/pause", None).await;
+    assert_status(&resp, 202, "pause");
+    assert_eq!(resp.body, "");
+    w.wait_for_status("file-src", "PAUSED", all_in("PAUSED", 1))
+        .await;
+    let resp = request(addr, "PUT", "/connectors/file-src/resume", None).await;
+    assert_status(&resp, 202, "resume");
+    w.wait_for_status("file-src", "RUNNING after resume", all_in("RUNNING", 1))
+        .await;
+
+    // Reconfigure with PUT: 200 (replaced, not created), and the new topic is used.
+    let update = json!({"connector.class": "FileStreamSource", "tasks.max": "1", "file": file_s, "topic": topic2}).to_string();
+    let resp = request(addr, "PUT", "/connectors/file-src/config", Some(&update)).await;
+    assert_status(&resp, 200, "config update");
+    assert_eq!(resp.header("Location"), None);
+    assert_eq!(resp.json()["config"]["topic"], json!(topic2));
+    let resp = get(addr, "/connectors/file-src/tasks").await;
+    assert_eq!(resp.json()[0]["config"]["topic"], json!(topic2));
+    w.wait_for_status("file-src", "RUNNING after update", all_in("RUNNING", 1))
+        .await;
+    append(&file, &["after-update"]);
+    let values = wait_for_values(&bootstrap, &topic2, |v| {
+        v.iter().any(|s| s == "after-update")
+    })
+    .await;
+    assert!(values.contains(&"after-update".to_string()), "{values:?}");
+
+    // Delete: 204, then 404 everywhere.
+    let resp = request(addr, "DELETE", "/connectors/file-src", None).await;
+    assert_status(&resp, 204, "delete");
+    assert_eq!(resp.body, "");
+    assert_error(
+        &get(addr, "/connectors/file-src").await,
+        404,
+        "Connector file-src not found",
+    );
+    assert_error(
+        &get(addr, "/connectors/file-src/status").await,
+        404,
+        "No status found for connector file-src",
+    );
+    assert_error(
+        &request(addr, "DELETE", "/connectors/file-src", None).await,
+        404,
+        "Connector file-src not found",
+    );
+    assert_eq!(get(addr, "/connectors").await.body, "[]");
+
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_endpoints_and_errors() {
+    let w = TestWorker::start("errors").await;
+    let addr = w.addr;
+
+    // Root, health, plugins.
+    let resp = get(addr, "/").await;
+    assert_status(&resp, 200, "root");
+    assert_eq!(
+        resp.body,
+        format!(
+            r#"{{"version":"{}","commit":"{}","kafka_cluster_id":"{}"}}"#,
+            w.info.version, w.info.commit, w.info.kafka_cluster_id
+        )
+    );
+    let resp = get(addr, "/health").await;
+    assert_status(&resp, 200, "health");
+    assert_eq!(
+        resp.body,
+        r#"{"status":"healthy","message":"Worker has completed startup and is ready to handle requests."}"#
+    );
+    let version = env!("CARGO_PKG_VERSION");
+    let plugins = format!(
+        r#"[{{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink","version":"{version}"}},{{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source","version":"{version}"}}]"#
+    );
+    assert_eq!(get(addr, "/connector-plugins").await.body, plugins);
+    assert_eq!(
+        get(addr, "/connector-plugins?connectorsOnly=false")
+            .await
+            .body,
+        plugins
+    );
+
+    // Jersey's answers for unknown paths and methods.
+    assert_error(&get(addr, "/nope").await, 404, "HTTP 404 Not Found");
+    assert_error(
+        &get(addr, "/connectors/c/tasks/abc/status").await,
+        404,
+        "HTTP 404 Not Found",
+    );
+    let resp = request(addr, "DELETE", "/connectors", None).await;
+    assert_error(&resp, 405, "HTTP 405 Method Not Allowed");
+    assert_eq!(resp.header("Allow"), Some("GET, POST, HEAD, OPTIONS"));
+
+    // Bad bodies: 400 with an error body, never a 500.
+    let resp = request(
+        addr,
+        "POST",
+        "/connectors",
+        Some("{\"name\": \"x\", \"config\": {"),
+    )
+    .await;
+    assert_status(&resp, 400, "malformed JSON");
+    let err = resp.json();
+    assert_eq!(err["error_code"], json!(400));
+    assert!(
+        err["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{err}"
+    );
+    let resp = request(addr, "POST", "/connectors", Some("")).await;
+    assert_status(&resp, 400, "empty body");
+    let resp = request(addr, "PUT", "/connectors/c/config", Some("[1,2]")).await;
+    assert_status(&resp, 400, "config array");
+    let mismatch =
+        json!({"name": "a", "config": {"name": "b", "connector.class": "FileStreamSource"}})
+            .to_string();
+    assert_error(
+        &request(addr, "POST", "/connectors", Some(&mismatch)).await,
+        400,
+        "Connector name configuration (b) doesn't match connector name in the URL (a)",
+    );
+    let unknown_class =
+        json!({"name": "a", "config": {"connector.class": "com.example.Nope"}}).to_string();
+    let resp = request(addr, "POST", "/connectors", Some(&unknown_class)).await;
+    assert_status(&resp, 400, "unknown class");
+    assert_eq!(resp.json()["error_code"], json!(400));
+    // A declared body over 10 MiB is refused before it is read.
+    let head = format!(
+        "POST /connectors HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        20 * 1024 * 1024
+    );
+    let resp = raw_request(addr, &head, b"{").await;
+    assert_status(&resp, 413, "too large");
+    assert_eq!(resp.json()["error_code"], json!(413));
+
+    // PUT creates (201 + Location), PATCH merges and deletes keys with null.
+    let file = w.dir.join("in.txt").display().to_string();
+    let config = json!({"connector.class": "FileStreamSource", "file": file, "topic": "t-rest", "batch.size": "10"});
+    let resp = request(
+        addr,
+        "PUT",
+        "/connectors/my%20src/config",
+        Some(&config.to_string()),
+    )
+    .await;
+    assert_status(&resp, 201, "PUT create");
+    assert_eq!(
+        resp.header("Location"),
+        Some(format!("http://{addr}/connectors/my%20src").as_str())
+    );
+    assert_eq!(resp.json()["name"], json!("my src"));
+    let resp = request(
+        addr,
+        "PUT",
+        "/connectors/my%20src/config",
+        Some(&config.to_string()),
+    )
+    .await;
+    assert_status(&resp, 200, "PUT replace");
+    let resp = request(
+        addr,
+        "PATCH",
+        "/connectors/my%20src/config",
+        Some(r#"{"batch.size": null, "tasks.max": 1}"#),
+    )
+    .await;
+    assert_status(&resp, 200, "PATCH");
+    let patched = get(addr, "/connectors/my%20src/config").await.json();
+    assert_eq!(
+        patched,
+        json!({"connector.class": "FileStreamSource", "file": file, "topic": "t-rest", "tasks.max": "1", "name": "my src"})
+    );
+    assert_error(
+        &request(addr, "PATCH", "/connectors/nope/config", Some("{}")).await,
+        404,
+        "Connector nope not found",
+    );
+
+    // Expansions.
+    w.wait_for_status("my%20src", "RUNNING", all_in("RUNNING", 1))
+        .await;
+    let resp = get(addr, "/connectors?expand=status&expand=info").await;
+    assert_status(&resp, 200, "expand");
+    let expanded = resp.json();
+    assert_eq!(expanded["my src"]["info"]["name"], json!("my src"));
+    assert_eq!(
+        expanded["my src"]["status"]["connector"]["state"],
+        json!("RUNNING")
+    );
+    let only_status = get(addr, "/connectors?expand=status").await.json();
+    assert!(only_status["my src"].get("info").is_none(), "{only_status}");
+
+    // Restarts: 204 for the connector alone, 202 with the plan otherwise.
+    let resp = request(addr, "POST", "/connectors/my%20src/restart", None).await;
+    assert_status(&resp, 204, "restart");
+    let resp = request(
+        addr,
+        "POST",
+        "/connectors/my%20src/restart?includeTasks=true",
+        None,
+    )
+    .await;
+    assert_status(&resp, 202, "restart with tasks");
+    let (c, t) = states(&resp.json());
+    assert_eq!(
+        (c.as_str(), t),
+        ("RESTARTING", vec!["RESTARTING".to_string()])
+    );
+    w.wait_for_status("my%20src", "RUNNING after restart", all_in("RUNNING", 1))
+        .await;
+    let resp = request(
+        addr,
+        "POST",
+        "/connectors/my%20src/restart?includeTasks=true&onlyFailed=true",
+        None,
+    )
+    .await;
+    assert_status(&resp, 202, "restart only failed");
+    assert_eq!(
+        states(&resp.json()),
+        ("RUNNING".to_string(), vec!["RUNNING".to_string()])
+    );
+    let resp = request(addr, "POST", "/connectors/my%20src/tasks/0/restart", None).await;
+    assert_status(&resp, 204, "task restart");
+    assert_error(
+        &request(addr, "POST", "/connectors/my%20src/tasks/7/restart", None).await,
+        404,
+        "Task my src-7 not found",
+    );
+    assert_error(
+        &get(addr, "/connectors/my%20src/tasks/7/status").await,
+        404,
+        "No status found for task my src-7",
+    );
+
+    // Stop (204) then resume from STOPPED (202).
+    let resp = request(addr, "PUT", "/connectors/my%20src/stop", None).await;
+    assert_status(&resp, 204, "stop");
+    w.wait_for_status("my%20src", "STOPPED", |s| {
+        states(s) == ("STOPPED".to_string(), vec![])
+    })
+    .await;
+    let resp = request(addr, "PUT", "/connectors/my%20src/resume", None).await;
+    assert_status(&resp, 202, "resume from stopped");
+    w.wait_for_status("my%20src", "RUNNING after stop", all_in("RUNNING", 1))
+        .await;
+    assert_error(
+        &request(addr, "PUT", "/connectors/nope/pause", None).await,
+        404,
+        "Unknown connector nope",
+    );
+
+    // Created STOPPED: no tasks until resumed.
+    let stopped = json!({"name": "held", "config": config, "initial_state": "STOPPED"}).to_string();
+    assert_status(
+        &request(addr, "POST", "/connectors", Some(&stopped)).await,
+        201,
+        "create stopped",
+    );
+    w.wait_for_status("held", "created STOPPED", |s| {
+        states(s) == ("STOPPED".to_string(), vec![])
+    })
+    .await;
+
+    // After shutdown the listener stops accepting.
+    w.shutdown.cancel();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(addr).await.is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after shutdown");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.stop().await;
+}
