@@ -2,3 +2,4 @@
 //! Mirrors Java's `connect-runtime` (`org.apache.kafka.connect.runtime`).
 
 pub mod config;
+pub mod storage;

@@ -1,0 +1,3 @@
+//! Backing stores for configs, offsets and statuses.
+
+pub mod offset_file;
