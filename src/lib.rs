@@ -9,4 +9,5 @@ pub mod connectors;
 pub mod converters;
 pub mod kafka;
 pub mod perf;
+pub mod rest;
 pub mod runtime;

@@ -1,5 +1,5 @@
-//! The `kconnect` command line. For now it carries the client perf tools;
-//! `standalone` and `distributed` join as the runtime lands.
+//! The `kconnect` command line: `standalone` runs a worker as Java's
+//! `connect-standalone.sh` does; `perf` carries the client perf tools.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -16,6 +16,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Runs a standalone worker: worker.properties connector1.properties [...].
+    Standalone {
+        /// The worker's properties file.
+        worker: std::path::PathBuf,
+        /// Connector configs (.properties, or JSON {"name":..,"config":{..}}).
+        connectors: Vec<std::path::PathBuf>,
+    },
     /// Client throughput tools, comparable with Kafka's perf tools.
     #[command(subcommand)]
     Perf(PerfCommand),
@@ -74,11 +81,34 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("expected key=value, got '{s}'"))
 }
 
+/// Resolves on SIGINT or SIGTERM.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KCONNECT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -95,6 +125,15 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::Standalone { worker, connectors } => {
+                let standalone = kconnect::runtime::standalone::start(&worker, &connectors)
+                    .await
+                    .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))?;
+                wait_for_signal().await;
+                tracing::info!("stopping");
+                standalone.shutdown().await;
+                Ok(())
+            }
             Command::Perf(PerfCommand::Produce(a)) => {
                 let report = perf::produce(&perf::ProduceOptions {
                     bootstrap: a.bootstrap_server,

@@ -15,7 +15,9 @@ pub struct SchemaAndValue {
     pub value: Value,
 }
 
-/// Converts record keys or values (Java's `Converter`).
+/// Converts record keys or values (Java's `Converter`). The method names
+/// follow Java's `fromConnectData` / `toConnectData`.
+#[allow(clippy::wrong_self_convention)]
 pub trait Converter: Send + Sync {
     /// Applies the converter's settings (`<key|value>.converter.*` with the
     /// prefix removed). `is_key` says which side it serves.
@@ -34,6 +36,7 @@ pub trait Converter: Send + Sync {
 }
 
 /// Converts header values (Java's `HeaderConverter`).
+#[allow(clippy::wrong_self_convention)]
 pub trait HeaderConverter: Send + Sync {
     fn configure(&mut self, configs: &HashMap<String, String>) -> ConnectResult<()>;
 

@@ -1,0 +1,495 @@
+//! The standalone herder (Java's `StandaloneHerder`): one process owns every
+//! connector. Configs live in memory (the command line or REST put them
+//! there), offsets in a file, statuses in memory. It is a kameo actor: REST
+//! and the CLI talk to it with messages, so requests are serialised and no
+//! lock is held across an await.
+
+use std::collections::BTreeMap;
+
+use kameo::message::{Context, Message};
+use kameo::Actor;
+
+use crate::api::connector::Props;
+
+use super::super::plugins::find_connector;
+use super::super::status::{ConnectorTaskId, State, Status, TargetState};
+use super::super::worker::Worker;
+
+/// Why a herder request was refused; the REST layer maps it to a status.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HerderError {
+    #[error("Connector {0} not found")]
+    NotFound(String),
+    #[error("Connector {0} already exists")]
+    AlreadyExists(String),
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+/// Java's `ConnectorInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorInfo {
+    pub name: String,
+    pub config: Props,
+    pub tasks: Vec<ConnectorTaskId>,
+    /// "source" or "sink".
+    pub type_: String,
+}
+
+/// Java's `ConnectorStateInfo`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectorStateInfo {
+    pub name: String,
+    pub connector: Status,
+    pub tasks: Vec<(i32, Status)>,
+    pub type_: String,
+}
+
+struct ConnectorEntry {
+    config: Props,
+    target: TargetState,
+    task_configs: Vec<Props>,
+}
+
+/// The standalone herder actor.
+#[derive(Actor)]
+pub struct StandaloneHerder {
+    worker: Worker,
+    connectors: BTreeMap<String, ConnectorEntry>,
+}
+
+impl StandaloneHerder {
+    pub fn new(worker: Worker) -> StandaloneHerder {
+        StandaloneHerder {
+            worker,
+            connectors: BTreeMap::new(),
+        }
+    }
+
+    fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
+        let entry = self
+            .connectors
+            .get(name)
+            .ok_or_else(|| HerderError::NotFound(name.to_string()))?;
+        Ok(ConnectorInfo {
+            name: name.to_string(),
+            config: entry.config.clone(),
+            tasks: (0..entry.task_configs.len() as i32)
+                .map(|task| ConnectorTaskId {
+                    connector: name.to_string(),
+                    task,
+                })
+                .collect(),
+            type_: connector_type(&entry.config),
+        })
+    }
+
+    /// Starts the connector and its tasks according to its target state.
+    async fn start(&mut self, name: &str) {
+        let Some(entry) = self.connectors.get(name) else {
+            return;
+        };
+        let config = entry.config.clone();
+        let target = entry.target;
+        if target == TargetState::Stopped {
+            self.worker
+                .statuses()
+                .put_connector(name, State::Stopped, None);
+            return;
+        }
+        if !self.worker.start_connector(name, &config, target) {
+            return;
+        }
+        let max_tasks = config
+            .get("tasks.max")
+            .and_then(|t| t.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let task_configs = match self.worker.task_configs(name, max_tasks) {
+            Ok(t) => t,
+            Err(e) => {
+                self.worker
+                    .statuses()
+                    .put_connector(name, State::Failed, Some(e.to_string()));
+                return;
+            }
+        };
+        for (i, props) in task_configs.iter().enumerate() {
+            let id = ConnectorTaskId {
+                connector: name.to_string(),
+                task: i as i32,
+            };
+            self.worker
+                .start_task(id, &config, props.clone(), target)
+                .await;
+        }
+        if let Some(entry) = self.connectors.get_mut(name) {
+            entry.task_configs = task_configs;
+        }
+    }
+
+    /// Stops the connector and its tasks (configs stay).
+    async fn stop(&mut self, name: &str) {
+        let ids = self.worker.task_ids(name);
+        self.worker.stop_tasks(&ids).await;
+        self.worker.stop_connector(name);
+    }
+}
+
+fn connector_type(config: &Props) -> String {
+    config
+        .get("connector.class")
+        .and_then(|c| find_connector(c))
+        .map(|p| p.factory.type_name().to_string())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Creates or replaces a connector (Java's `putConnectorConfig`).
+pub struct PutConnectorConfig {
+    pub name: String,
+    pub config: Props,
+    pub allow_replace: bool,
+    pub initial_state: TargetState,
+}
+
+impl Message<PutConnectorConfig> for StandaloneHerder {
+    type Reply = Result<(bool, ConnectorInfo), HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: PutConnectorConfig,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let mut config = msg.config;
+        let class = config.get("connector.class").cloned().unwrap_or_default();
+        if class.trim().is_empty() {
+            return Err(HerderError::BadRequest(
+                "Connector config {} contains no connector type"
+                    .replace("{}", &format!("{config:?}")),
+            ));
+        }
+        if find_connector(&class).is_none() {
+            return Err(HerderError::BadRequest(format!(
+                "Failed to find any class that implements Connector and which name matches {class}"
+            )));
+        }
+        config.insert("name".to_string(), msg.name.clone());
+        let exists = self.connectors.contains_key(&msg.name);
+        if exists && !msg.allow_replace {
+            return Err(HerderError::AlreadyExists(msg.name));
+        }
+        let target = if exists {
+            self.stop(&msg.name).await;
+            self.connectors
+                .get(&msg.name)
+                .map(|e| e.target)
+                .unwrap_or(msg.initial_state)
+        } else {
+            msg.initial_state
+        };
+        self.connectors.insert(
+            msg.name.clone(),
+            ConnectorEntry {
+                config,
+                target,
+                task_configs: Vec::new(),
+            },
+        );
+        self.start(&msg.name).await;
+        Ok((!exists, self.info(&msg.name)?))
+    }
+}
+
+/// Deletes a connector (its offsets stay, as in Java).
+pub struct DeleteConnector(pub String);
+
+impl Message<DeleteConnector> for StandaloneHerder {
+    type Reply = Result<(), HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: DeleteConnector,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        if !self.connectors.contains_key(&msg.0) {
+            return Err(HerderError::NotFound(msg.0));
+        }
+        self.stop(&msg.0).await;
+        self.connectors.remove(&msg.0);
+        self.worker.statuses().remove_connector(&msg.0);
+        Ok(())
+    }
+}
+
+/// Names of all connectors.
+pub struct ListConnectors;
+
+impl Message<ListConnectors> for StandaloneHerder {
+    type Reply = Vec<String>;
+
+    async fn handle(
+        &mut self,
+        _msg: ListConnectors,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        self.connectors.keys().cloned().collect()
+    }
+}
+
+/// One connector's info.
+pub struct GetConnectorInfo(pub String);
+
+impl Message<GetConnectorInfo> for StandaloneHerder {
+    type Reply = Result<ConnectorInfo, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: GetConnectorInfo,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        self.info(&msg.0)
+    }
+}
+
+/// One connector's task configs.
+pub struct GetTaskConfigs(pub String);
+
+impl Message<GetTaskConfigs> for StandaloneHerder {
+    type Reply = Result<Vec<(ConnectorTaskId, Props)>, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: GetTaskConfigs,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let entry = self
+            .connectors
+            .get(&msg.0)
+            .ok_or_else(|| HerderError::NotFound(msg.0.clone()))?;
+        Ok(entry
+            .task_configs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    ConnectorTaskId {
+                        connector: msg.0.clone(),
+                        task: i as i32,
+                    },
+                    p.clone(),
+                )
+            })
+            .collect())
+    }
+}
+
+/// One connector's status.
+pub struct GetConnectorStatus(pub String);
+
+impl Message<GetConnectorStatus> for StandaloneHerder {
+    type Reply = Result<ConnectorStateInfo, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: GetConnectorStatus,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let entry = self
+            .connectors
+            .get(&msg.0)
+            .ok_or_else(|| HerderError::NotFound(msg.0.clone()))?;
+        let statuses = self.worker.statuses();
+        let connector = statuses.connector(&msg.0).unwrap_or(Status {
+            state: State::Unassigned,
+            trace: None,
+            worker_id: statuses.worker_id().to_string(),
+        });
+        Ok(ConnectorStateInfo {
+            name: msg.0.clone(),
+            connector,
+            tasks: statuses
+                .tasks_of(&msg.0)
+                .into_iter()
+                .map(|(id, s)| (id.task, s))
+                .collect(),
+            type_: connector_type(&entry.config),
+        })
+    }
+}
+
+/// Pause, resume or stop a connector.
+pub struct SetTargetState {
+    pub name: String,
+    pub target: TargetState,
+}
+
+impl Message<SetTargetState> for StandaloneHerder {
+    type Reply = Result<(), HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: SetTargetState,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let entry = self
+            .connectors
+            .get_mut(&msg.name)
+            .ok_or_else(|| HerderError::NotFound(msg.name.clone()))?;
+        let previous = entry.target;
+        entry.target = msg.target;
+        match (previous, msg.target) {
+            (a, b) if a == b => {}
+            (_, TargetState::Stopped) => {
+                self.stop(&msg.name).await;
+                self.worker.statuses().remove_tasks_from(&msg.name, 0);
+                self.worker
+                    .statuses()
+                    .put_connector(&msg.name, State::Stopped, None);
+            }
+            (TargetState::Stopped, _) => self.start(&msg.name).await,
+            (_, target) => {
+                for id in self.worker.task_ids(&msg.name) {
+                    self.worker.set_task_target(&id, target);
+                }
+                let state = if target == TargetState::Paused {
+                    State::Paused
+                } else {
+                    State::Running
+                };
+                self.worker.statuses().put_connector(&msg.name, state, None);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Restarts a connector and (optionally) its tasks.
+pub struct RestartConnector {
+    pub name: String,
+    pub include_tasks: bool,
+    pub only_failed: bool,
+}
+
+impl Message<RestartConnector> for StandaloneHerder {
+    type Reply = Result<(), HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: RestartConnector,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        if !self.connectors.contains_key(&msg.name) {
+            return Err(HerderError::NotFound(msg.name));
+        }
+        let statuses = self.worker.statuses().clone();
+        let connector_failed = statuses
+            .connector(&msg.name)
+            .is_some_and(|s| s.state == State::Failed);
+        let failed_tasks: Vec<i32> = statuses
+            .tasks_of(&msg.name)
+            .into_iter()
+            .filter(|(_, s)| s.state == State::Failed)
+            .map(|(id, _)| id.task)
+            .collect();
+        let restart_connector = !msg.only_failed || connector_failed;
+        let restart_tasks = msg.include_tasks && (!msg.only_failed || !failed_tasks.is_empty());
+        if restart_connector || restart_tasks {
+            // Standalone restarts the whole connector; tasks follow its config.
+            self.stop(&msg.name).await;
+            self.start(&msg.name).await;
+        }
+        Ok(())
+    }
+}
+
+/// Restarts one task.
+pub struct RestartTask(pub ConnectorTaskId);
+
+impl Message<RestartTask> for StandaloneHerder {
+    type Reply = Result<(), HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: RestartTask,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let id = msg.0;
+        let entry = self
+            .connectors
+            .get(&id.connector)
+            .ok_or_else(|| HerderError::NotFound(id.connector.clone()))?;
+        let props = entry
+            .task_configs
+            .get(id.task as usize)
+            .cloned()
+            .ok_or_else(|| HerderError::NotFound(format!("Task {id}")))?;
+        let config = entry.config.clone();
+        let target = entry.target;
+        self.worker.stop_tasks(std::slice::from_ref(&id)).await;
+        self.worker.start_task(id, &config, props, target).await;
+        Ok(())
+    }
+}
+
+/// A connector asked for its tasks to be regenerated.
+pub struct Reconfigure(pub String);
+
+impl Message<Reconfigure> for StandaloneHerder {
+    type Reply = ();
+
+    async fn handle(
+        &mut self,
+        msg: Reconfigure,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let Some(entry) = self.connectors.get(&msg.0) else {
+            return;
+        };
+        let max_tasks = entry
+            .config
+            .get("tasks.max")
+            .and_then(|t| t.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let Ok(new_configs) = self.worker.task_configs(&msg.0, max_tasks) else {
+            return;
+        };
+        if new_configs != entry.task_configs {
+            tracing::info!(connector = %msg.0, "task configs changed; restarting tasks");
+            let config = entry.config.clone();
+            let target = entry.target;
+            let ids = self.worker.task_ids(&msg.0);
+            self.worker.stop_tasks(&ids).await;
+            self.worker
+                .statuses()
+                .remove_tasks_from(&msg.0, new_configs.len() as i32);
+            for (i, props) in new_configs.iter().enumerate() {
+                let id = ConnectorTaskId {
+                    connector: msg.0.clone(),
+                    task: i as i32,
+                };
+                self.worker
+                    .start_task(id, &config, props.clone(), target)
+                    .await;
+            }
+            if let Some(entry) = self.connectors.get_mut(&msg.0) {
+                entry.task_configs = new_configs;
+            }
+        }
+    }
+}
+
+/// Stops every task (committing offsets) and connector: worker shutdown.
+pub struct Shutdown;
+
+impl Message<Shutdown> for StandaloneHerder {
+    type Reply = ();
+
+    async fn handle(
+        &mut self,
+        _msg: Shutdown,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        self.worker.stop_all().await;
+    }
+}

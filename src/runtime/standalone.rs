@@ -1,0 +1,178 @@
+//! `kconnect standalone worker.properties connector.properties...` (Java's
+//! `ConnectStandalone`): load the worker config, start the herder, submit
+//! each connector config, and run until SIGINT/SIGTERM, then stop every task
+//! (committing offsets) and exit.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kameo::actor::{ActorRef, Spawn};
+
+use crate::api::connector::Props;
+use crate::api::error::ConnectError;
+use crate::kafka::cluster::Cluster;
+use crate::kafka::config::ClientConfig;
+
+use super::config::properties::load_properties;
+use super::herder::standalone::{PutConnectorConfig, Reconfigure, Shutdown, StandaloneHerder};
+use super::status::{StatusStore, TargetState};
+use super::storage::offset::FileOffsetStore;
+use super::worker::{Worker, WorkerSettings};
+
+/// A running standalone worker.
+pub struct Standalone {
+    pub herder: ActorRef<StandaloneHerder>,
+    /// `host:port` as statuses show it.
+    pub worker_id: String,
+}
+
+/// Reads a connector config: a `.properties` file, or JSON
+/// `{"name": ..., "config": {...}}` (or a bare JSON config object).
+pub fn load_connector_config(path: &Path) -> Result<(String, Props), ConnectError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConnectError::fatal(format!(
+            "cannot read connector config {}: {e}",
+            path.display()
+        ))
+    })?;
+    let trimmed = text.trim_start();
+    let props: Props = if trimmed.starts_with('{') {
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            ConnectError::fatal(format!("{} is not valid JSON: {e}", path.display()))
+        })?;
+        let config = json.get("config").unwrap_or(&json);
+        let mut props: Props = config
+            .as_object()
+            .ok_or_else(|| {
+                ConnectError::fatal(format!("{}: \"config\" must be an object", path.display()))
+            })?
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect();
+        if let Some(name) = json.get("name").and_then(|n| n.as_str()) {
+            props.insert("name".to_string(), name.to_string());
+        }
+        props
+    } else {
+        load_properties(path)
+            .map_err(|e| ConnectError::fatal(e.to_string()))?
+            .into_iter()
+            .collect()
+    };
+    let name = props
+        .get("name")
+        .cloned()
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| {
+            ConnectError::fatal(format!(
+                "{}: Missing required configuration \"name\" which has no default value.",
+                path.display()
+            ))
+        })?;
+    Ok((name, props))
+}
+
+/// Starts the worker from its properties file and submits the connectors.
+pub async fn start(
+    worker_file: &Path,
+    connector_files: &[PathBuf],
+) -> Result<Standalone, ConnectError> {
+    let props: HashMap<String, String> = load_properties(worker_file)
+        .map_err(|e| ConnectError::fatal(e.to_string()))?
+        .into_iter()
+        .collect();
+    start_with_props(props, connector_files).await
+}
+
+/// Like [`start`], with the worker properties already parsed.
+pub async fn start_with_props(
+    props: HashMap<String, String>,
+    connector_files: &[PathBuf],
+) -> Result<Standalone, ConnectError> {
+    let settings = Arc::new(WorkerSettings::from_props(props)?);
+    let offsets_file = settings
+        .props
+        .get("offset.storage.file.filename")
+        .cloned()
+        .ok_or_else(|| ConnectError::fatal("Missing required configuration \"offset.storage.file.filename\" which has no default value."))?;
+    let offsets = FileOffsetStore::open(&offsets_file).map_err(ConnectError::fatal)?;
+    let client = ClientConfig::from_props(&settings.client_props("", &Props::new(), "\u{0}"))
+        .map_err(|e| ConnectError::fatal(e.to_string()))?;
+    let cluster = Cluster::connect(client)
+        .await
+        .map_err(|e| ConnectError::fatal(format!("cannot reach the Kafka cluster: {e}")))?;
+    let worker_id = worker_id(&settings.props);
+    let statuses = StatusStore::new(&worker_id);
+    let (reconfigure_tx, mut reconfigure_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let worker = Worker::new(settings.clone(), cluster, offsets, statuses, reconfigure_tx);
+    let herder = StandaloneHerder::spawn(StandaloneHerder::new(worker));
+    {
+        // Connector contexts never hold the herder: their requests come here.
+        let herder = herder.clone();
+        tokio::spawn(async move {
+            while let Some(name) = reconfigure_rx.recv().await {
+                if herder.tell(Reconfigure(name)).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    for file in connector_files {
+        let (name, config) = load_connector_config(file)?;
+        let put = herder
+            .ask(PutConnectorConfig {
+                name: name.clone(),
+                config,
+                allow_replace: false,
+                initial_state: TargetState::Started,
+            })
+            .await
+            .map_err(|e| ConnectError::fatal(format!("cannot create connector {name}: {e}")))?;
+        tracing::info!(connector = %put.1.name, "created connector");
+    }
+    Ok(Standalone { herder, worker_id })
+}
+
+impl Standalone {
+    /// Stops every task (committing offsets) and the herder.
+    pub async fn shutdown(&self) {
+        if let Err(e) = self.herder.ask(Shutdown).await {
+            tracing::warn!(error = %e, "shutdown request failed");
+        }
+        let _ = self.herder.stop_gracefully().await;
+        self.herder.wait_for_shutdown().await;
+    }
+}
+
+/// The worker id: the advertised REST host and port, as Java builds it.
+fn worker_id(props: &HashMap<String, String>) -> String {
+    let listener = props
+        .get("listeners")
+        .and_then(|l| l.split(',').next().map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "http://:8083".to_string());
+    let hostport = listener.rsplit("//").next().unwrap_or("").to_string();
+    let (host, port) = hostport.rsplit_once(':').unwrap_or(("", "8083"));
+    let host = props
+        .get("rest.advertised.host.name")
+        .cloned()
+        .unwrap_or_else(|| {
+            if host.is_empty() {
+                "localhost".to_string()
+            } else {
+                host.to_string()
+            }
+        });
+    let port = props
+        .get("rest.advertised.port")
+        .cloned()
+        .unwrap_or_else(|| port.to_string());
+    format!("{host}:{port}")
+}
