@@ -2,13 +2,68 @@
 //! `Float.toString`), which Jackson, `Values.convertToString` and every
 //! `toString()` in Connect print. Converters must produce the same bytes.
 //!
-//! The digits are the shortest decimal that reads back as the same number,
-//! as specified for `Double.toString` since JDK 19 (older JDKs sometimes
-//! print one superfluous digit; both read back to the same value).
+//! Two algorithms, as Java has had two: by default the shortest decimal
+//! that reads back as the same number (`Double.toString` since JDK 19), or,
+//! with [`FloatFormat::Jdk8To18`], the digits older JDKs print (often one
+//! more, see [`super::floating_decimal`]). Both read back to the same value.
+//! The process-wide choice comes from `KCONNECT_JAVA_FLOAT_FORMAT`
+//! (`jdk17` / `legacy`, or `jdk21` / `shortest`) unless set in code.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// Which JDK's `Double.toString` / `Float.toString` digits to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatFormat {
+    /// JDK 19 and later: the shortest decimal that reads back.
+    Shortest,
+    /// JDK 8 to 18 (`FloatingDecimal`).
+    Jdk8To18,
+}
+
+/// 0: not chosen yet (read the environment), 1: shortest, 2: JDK 8-18.
+static FORMAT: AtomicU8 = AtomicU8::new(0);
+
+/// The float format in use.
+pub fn float_format() -> FloatFormat {
+    match FORMAT.load(Ordering::Relaxed) {
+        1 => FloatFormat::Shortest,
+        2 => FloatFormat::Jdk8To18,
+        _ => {
+            let chosen = match std::env::var("KCONNECT_JAVA_FLOAT_FORMAT")
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+                .as_str()
+            {
+                "jdk8" | "jdk11" | "jdk17" | "legacy" | "jdk8to18" => FloatFormat::Jdk8To18,
+                _ => FloatFormat::Shortest,
+            };
+            set_float_format(chosen);
+            chosen
+        }
+    }
+}
+
+/// Chooses the float format for the whole process (Java prints floats as
+/// the JDK that runs it does; pick the one of the deployment replaced).
+pub fn set_float_format(format: FloatFormat) {
+    let v = match format {
+        FloatFormat::Shortest => 1,
+        FloatFormat::Jdk8To18 => 2,
+    };
+    FORMAT.store(v, Ordering::Relaxed);
+}
 
 /// `Double.toString(d)`: `1.0`, `100.0`, `0.001`, `1.0E-4`, `1.0E10`,
 /// `NaN`, `Infinity`, `-0.0`.
 pub fn double_to_string(d: f64) -> String {
+    if float_format() == FloatFormat::Jdk8To18 {
+        return super::floating_decimal::double_to_string(d);
+    }
+    shortest_double_to_string(d)
+}
+
+/// `Double.toString(d)` of JDK 19 and later.
+pub fn shortest_double_to_string(d: f64) -> String {
     if d.is_nan() {
         return "NaN".to_string();
     }
@@ -45,6 +100,14 @@ pub fn double_to_string(d: f64) -> String {
 /// `Float.toString(f)`: like [`double_to_string`] with the digits of the
 /// shortest decimal that reads back as the same `float`.
 pub fn float_to_string(f: f32) -> String {
+    if float_format() == FloatFormat::Jdk8To18 {
+        return super::floating_decimal::float_to_string(f);
+    }
+    shortest_float_to_string(f)
+}
+
+/// `Float.toString(f)` of JDK 19 and later.
+pub fn shortest_float_to_string(f: f32) -> String {
     if f.is_nan() {
         return "NaN".to_string();
     }
@@ -163,7 +226,7 @@ mod tests {
             (1.0e23, "1.0E23"),
         ];
         for (d, want) in cases {
-            assert_eq!(double_to_string(*d), *want, "{d:e}");
+            assert_eq!(shortest_double_to_string(*d), *want, "{d:e}");
         }
     }
 
@@ -180,7 +243,7 @@ mod tests {
             (1234.5677, "1234.5677"),
         ];
         for (f, want) in cases {
-            assert_eq!(float_to_string(*f), *want, "{f:e}");
+            assert_eq!(shortest_float_to_string(*f), *want, "{f:e}");
         }
     }
 
@@ -193,7 +256,13 @@ mod tests {
             0x0010_0000_0000_0000,
         ] {
             let d = f64::from_bits(bits);
-            assert_eq!(double_to_string(d).parse::<f64>().ok(), Some(d));
+            assert_eq!(shortest_double_to_string(d).parse::<f64>().ok(), Some(d));
+            assert_eq!(
+                super::super::floating_decimal::double_to_string(d)
+                    .parse::<f64>()
+                    .ok(),
+                Some(d)
+            );
         }
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod base64;
 pub mod big_decimal;
+pub mod floating_decimal;
 pub mod java_format;
+pub mod java_hash;
 pub mod logical;
 pub mod schema;
 pub mod value;

@@ -186,10 +186,7 @@ pub fn parse(input: &[u8]) -> Result<Option<JsonNode>, String> {
 
 /// Like [`parse`], and for a root object also returns the byte range of
 /// the last value of key `span_key` (for caching by the schema's text).
-pub fn parse_with_span(
-    input: &[u8],
-    span_key: &str,
-) -> Result<ParsedRoot, String> {
+pub fn parse_with_span(input: &[u8], span_key: &str) -> Result<ParsedRoot, String> {
     let mut p = Parser::new(input);
     p.parse_root(Some(span_key))
 }
@@ -238,10 +235,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn parse_root(
-        &mut self,
-        span_key: Option<&str>,
-    ) -> Result<ParsedRoot, String> {
+    fn parse_root(&mut self, span_key: Option<&str>) -> Result<ParsedRoot, String> {
         self.skip_ws()?;
         let Some(&c) = self.b.get(self.i) else {
             return Ok((None, None));

@@ -1,12 +1,14 @@
 //! Connect values to JSON and back: Java's `JsonConverter.convertToJson`
 //! and `convertToConnect`, with their leniencies (a JSON value of the
 //! wrong kind reads as Java's `JsonNode` accessors read it: `"abc"` as an
-//! int32 is 0, a number as a string is null).
+//! int32 is 0, a number as a string is null). Maps read come in the
+//! iteration order of the `HashMap` Java reads them into.
 
 use std::collections::HashSet;
 
 use super::parser::JsonNode;
 use super::writer::JsonWriter;
+use crate::api::data::java_hash::hash_map_order;
 use crate::api::data::{Decimal, LogicalType, Schema, Struct, Time, Type, Value};
 use crate::api::error::{ConnectError, ConnectResult};
 
@@ -394,7 +396,7 @@ fn map_to_connect(opts: Options, schema: &Schema, node: &JsonNode) -> ConnectRes
                 to_connect(opts, value_schema, Some(v))?,
             ));
         }
-        return Ok(Value::Map(out));
+        return Ok(Value::Map(hash_map_order(out)));
     }
     let JsonNode::Array(pairs) = node else {
         return Err(data(format!(
@@ -420,7 +422,7 @@ fn map_to_connect(opts: Options, schema: &Schema, node: &JsonNode) -> ConnectRes
         let v = to_connect(opts, value_schema, Some(&kv[1]))?;
         Value::map_put(&mut out, k, v);
     }
-    Ok(Value::Map(out))
+    Ok(Value::Map(hash_map_order(out)))
 }
 
 /// A value without a schema: integral numbers as int64, other numbers as
@@ -440,11 +442,11 @@ fn schemaless(node: Option<&JsonNode>) -> Value {
         Some(JsonNode::Array(items)) => {
             Value::Array(items.iter().map(|i| schemaless(Some(i))).collect())
         }
-        Some(JsonNode::Object(entries)) => Value::Map(
+        Some(JsonNode::Object(entries)) => Value::Map(hash_map_order(
             entries
                 .iter()
                 .map(|(k, v)| (Value::String(k.clone()), schemaless(Some(v))))
                 .collect(),
-        ),
+        )),
     }
 }

@@ -170,13 +170,17 @@ fn itoa_buf(v: i64) -> Vec<u8> {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends `s` as a quoted JSON string with Jackson's escapes.
+/// Appends `s` as a quoted JSON string with Jackson's escapes. Characters
+/// beyond the Basic Multilingual Plane are written as escaped UTF-16
+/// surrogate pairs (`\uD83D\uDE00`), as Jackson does by default.
 pub fn write_escaped(out: &mut Vec<u8>, s: &str) {
     out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &c) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
         let escape: Option<&[u8]> = match c {
             b'"' => Some(b"\\\""),
             b'\\' => Some(b"\\\\"),
@@ -186,24 +190,44 @@ pub fn write_escaped(out: &mut Vec<u8>, s: &str) {
             0x0c => Some(b"\\f"),
             b'\r' => Some(b"\\r"),
             c if c < 0x20 => None,
-            _ => continue,
+            // The lead byte of a 4-byte UTF-8 sequence: a supplementary character.
+            c if c >= 0xf0 => {
+                out.extend_from_slice(&bytes[start..i]);
+                let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
+                let mut units = [0u16; 2];
+                for unit in ch.encode_utf16(&mut units) {
+                    push_unicode_escape(out, *unit);
+                }
+                i += ch.len_utf8().max(1);
+                start = i;
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.extend_from_slice(&bytes[start..i]);
         match escape {
             Some(e) => out.extend_from_slice(e),
-            None => out.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[(c >> 4) as usize],
-                HEX[(c & 15) as usize],
-            ]),
+            None => push_unicode_escape(out, c as u16),
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+fn push_unicode_escape(out: &mut Vec<u8>, unit: u16) {
+    out.extend_from_slice(&[
+        b'\\',
+        b'u',
+        HEX[(unit >> 12) as usize & 15],
+        HEX[(unit >> 8) as usize & 15],
+        HEX[(unit >> 4) as usize & 15],
+        HEX[unit as usize & 15],
+    ]);
 }
 
 #[cfg(test)]
@@ -220,7 +244,7 @@ mod tests {
         write_escaped(&mut out, "a\"b\\c/d\u{8}\u{c}\n\r\t\u{1}\u{1f}\u{7f}é😀");
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "\"a\\\"b\\\\c/d\\b\\f\\n\\r\\t\\u0001\\u001F\u{7f}é😀\""
+            "\"a\\\"b\\\\c/d\\b\\f\\n\\r\\t\\u0001\\u001F\u{7f}é\\uD83D\\uDE00\""
         );
     }
 
