@@ -129,8 +129,31 @@ fn main() -> ExitCode {
                 let standalone = kconnect::runtime::standalone::start(&worker, &connectors)
                     .await
                     .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))?;
+                let rest_shutdown = tokio_util::sync::CancellationToken::new();
+                let info = kconnect::rest::ServerInfo::new(
+                    env!("CARGO_PKG_VERSION"),
+                    option_env!("KCONNECT_COMMIT").unwrap_or("unknown"),
+                    standalone.kafka_cluster_id.clone(),
+                );
+                let bound = kconnect::rest::serve(
+                    &standalone.listeners,
+                    standalone.herder.clone(),
+                    info,
+                    rest_shutdown.clone(),
+                )
+                .await;
+                match bound {
+                    Ok(addrs) => tracing::info!(?addrs, "REST server started"),
+                    Err(e) => {
+                        standalone.shutdown().await;
+                        return Err(kconnect::kafka::Error::Other(format!(
+                            "cannot start the REST server: {e}"
+                        )));
+                    }
+                }
                 wait_for_signal().await;
                 tracing::info!("stopping");
+                rest_shutdown.cancel();
                 standalone.shutdown().await;
                 Ok(())
             }

@@ -18,8 +18,9 @@ use kconnect::kafka::fetcher::{Consumer, TopicPartition};
 use support::Broker;
 
 /// The quickstart files, with only what must change for a test replaced:
-/// the broker address, and the offsets file (a fixed /tmp path would leak
-/// offsets between runs).
+/// the broker address, the offsets file (a fixed /tmp path would leak
+/// offsets between runs), and a loopback REST listener on a free port (the
+/// default, :8083 on every interface, is not for tests).
 fn write_configs(dir: &Path, bootstrap: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
     let worker = fs::read_to_string(root.join("connect-standalone.properties"))
@@ -36,6 +37,7 @@ fn write_configs(dir: &Path, bootstrap: &str) {
             ),
         );
     assert!(worker.contains(bootstrap) && worker.contains("connect.offsets"));
+    let worker = format!("{worker}\nlisteners=http://127.0.0.1:0\n");
     fs::write(dir.join("connect-standalone.properties"), worker).unwrap();
     for f in [
         "connect-file-source.properties",

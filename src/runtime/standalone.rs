@@ -25,6 +25,10 @@ pub struct Standalone {
     pub herder: ActorRef<StandaloneHerder>,
     /// `host:port` as statuses show it.
     pub worker_id: String,
+    /// The Kafka cluster id (for the REST root resource).
+    pub kafka_cluster_id: String,
+    /// The worker's `listeners` setting, for the REST server.
+    pub listeners: String,
 }
 
 /// Reads a connector config: a `.properties` file, or JSON
@@ -109,6 +113,17 @@ pub async fn start_with_props(
     let cluster = Cluster::connect(client)
         .await
         .map_err(|e| ConnectError::fatal(format!("cannot reach the Kafka cluster: {e}")))?;
+    let kafka_cluster_id = cluster
+        .cluster_id()
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let listeners = settings
+        .props
+        .get("listeners")
+        .cloned()
+        .unwrap_or_else(|| "http://:8083".to_string());
     let worker_id = worker_id(&settings.props);
     let statuses = StatusStore::new(&worker_id);
     let (reconfigure_tx, mut reconfigure_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -138,7 +153,12 @@ pub async fn start_with_props(
             .map_err(|e| ConnectError::fatal(format!("cannot create connector {name}: {e}")))?;
         tracing::info!(connector = %put.1.name, "created connector");
     }
-    Ok(Standalone { herder, worker_id })
+    Ok(Standalone {
+        herder,
+        worker_id,
+        kafka_cluster_id,
+        listeners,
+    })
 }
 
 impl Standalone {
