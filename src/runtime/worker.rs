@@ -19,6 +19,7 @@ use crate::kafka::config::{ConsumerConfig, OffsetReset, ProducerConfig};
 use crate::kafka::fetcher::Consumer;
 use crate::kafka::producer::Producer;
 
+use super::config::provider::{transform, ConfigProviders};
 use super::plugins::{find_connector, ConnectorFactory};
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::storage::offset::FileOffsetStore;
@@ -129,6 +130,9 @@ pub struct Worker {
     tasks: BTreeMap<ConnectorTaskId, TaskHandle>,
     /// Where connector contexts send reconfiguration requests.
     reconfigure: tokio::sync::mpsc::UnboundedSender<String>,
+    /// `config.providers`: `${provider:path:key}` in connector configs is
+    /// resolved when a connector or task starts, never stored resolved.
+    providers: ConfigProviders,
 }
 
 impl Worker {
@@ -139,7 +143,12 @@ impl Worker {
         statuses: StatusStore,
         reconfigure: tokio::sync::mpsc::UnboundedSender<String>,
     ) -> Worker {
+        let providers = ConfigProviders::from_worker_props(&settings.props).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "config.providers could not be set up; variables stay unresolved");
+            ConfigProviders::new()
+        });
         Worker {
+            providers,
             settings,
             cluster,
             offsets,
@@ -160,6 +169,15 @@ impl Worker {
 
     /// Instantiates and starts a connector. Failures become its FAILED status.
     pub fn start_connector(&mut self, name: &str, config: &Props, target: TargetState) -> bool {
+        let config = match self.resolve(config) {
+            Ok(c) => c,
+            Err(e) => {
+                self.statuses
+                    .put_connector(name, State::Failed, Some(e.to_string()));
+                return false;
+            }
+        };
+        let config = &config;
         let class = config.get("connector.class").cloned().unwrap_or_default();
         let Some(plugin) = find_connector(&class) else {
             self.statuses.put_connector(
@@ -387,6 +405,18 @@ impl Worker {
                 supervisor,
             },
         );
+    }
+
+    /// The config with `${provider:path:key}` variables resolved.
+    fn resolve(&self, config: &Props) -> Result<Props, ConnectError> {
+        if self.providers.is_empty() {
+            return Ok(config.clone());
+        }
+        let ordered: indexmap::IndexMap<String, String> =
+            config.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        transform(&ordered, &self.providers)
+            .map(|m| m.into_iter().collect())
+            .map_err(|e| ConnectError::fatal(e.to_string()))
     }
 
     /// Key, value and header converters for a connector: its own settings
