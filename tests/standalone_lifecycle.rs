@@ -221,3 +221,54 @@ async fn provider_variables_resolve_at_start_and_pause_stops_records() {
     w.shutdown().await;
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_topics_are_created_with_the_connectors_topic_creation_settings() {
+    let dir = temp_dir();
+    let input = dir.join("lines.txt");
+    fs::write(&input, "a\nb\n").unwrap();
+    let w = worker(&dir, &[]).await;
+    let topic = unique_topic("created");
+    let mut config = source_config(&input.display().to_string(), &topic);
+    for (k, v) in [
+        ("topic.creation.default.partitions", "3"),
+        ("topic.creation.default.replication.factor", "-1"),
+        ("topic.creation.default.cleanup.policy", "compact"),
+    ] {
+        config.insert(k.to_string(), v.to_string());
+    }
+    w.herder
+        .ask(PutConnectorConfig {
+            name: "creator".into(),
+            config,
+            allow_replace: false,
+            initial_state: TargetState::Started,
+        })
+        .await
+        .unwrap();
+    let admin = kconnect::kafka::admin::Admin::connect(kconnect::kafka::config::ClientConfig::new(
+        &shared_broker().bootstrap,
+    ))
+    .await
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let configs = loop {
+        if let Ok(c) = admin.describe_topic_configs(&topic).await {
+            if c.get("cleanup.policy").map(String::as_str) == Some("compact") {
+                break c;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "topic {topic} was not created as configured"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        configs.get("cleanup.policy").map(String::as_str),
+        Some("compact")
+    );
+    assert_eq!(admin.cluster().partition_count(&topic).await.unwrap(), 3);
+    w.shutdown().await;
+    let _ = fs::remove_dir_all(&dir);
+}

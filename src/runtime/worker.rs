@@ -23,6 +23,7 @@ use super::config::provider::{transform, ConfigProviders};
 use super::plugins::{find_connector, ConnectorFactory};
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::storage::offset::FileOffsetStore;
+use super::topic_creation::TopicCreation;
 use super::{worker_sink_task, worker_source_task};
 
 /// A started connector instance.
@@ -303,6 +304,21 @@ impl Worker {
                     }
                 };
                 let producer = Producer::with_cluster(self.cluster.clone(), producer_config);
+                let creation_enabled = self
+                    .settings
+                    .props
+                    .get("topic.creation.enable")
+                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
+                let admin = crate::kafka::admin::Admin::with_cluster(self.cluster.clone());
+                let topic_creation =
+                    match TopicCreation::from_config(creation_enabled, config, admin) {
+                        Ok(t) => t,
+                        Err(e) => {
+                            self.statuses
+                                .put_task(&id, State::Failed, Some(e.to_string()));
+                            return;
+                        }
+                    };
                 Box::pin(worker_source_task::run(
                     worker_source_task::SourceTaskParams {
                         id: id.clone(),
@@ -318,6 +334,7 @@ impl Worker {
                         flush_timeout: self.settings.offset_flush_timeout,
                         target: target_rx,
                         cancel: cancel.clone(),
+                        topic_creation,
                     },
                 ))
             }

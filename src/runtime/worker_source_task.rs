@@ -26,6 +26,7 @@ use crate::kafka::producer::{DeliveryFuture, Producer, ProducerRecord};
 
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::storage::offset::{offset_key, offset_value, ConnectorOffsetReader, FileOffsetStore};
+use super::topic_creation::TopicCreation;
 
 /// Everything a source task runs with.
 pub struct SourceTaskParams {
@@ -44,6 +45,8 @@ pub struct SourceTaskParams {
     pub flush_timeout: Duration,
     pub target: watch::Receiver<TargetState>,
     pub cancel: CancellationToken,
+    /// Creates topics on first use, when the connector asks for it.
+    pub topic_creation: Option<TopicCreation>,
 }
 
 /// One polled batch on its way to the broker.
@@ -76,6 +79,7 @@ pub async fn run(p: SourceTaskParams) {
         flush_timeout,
         mut target,
         cancel,
+        mut topic_creation,
     } = p;
     let context = SourceTaskContext {
         offset_storage_reader: Box::new(ConnectorOffsetReader {
@@ -124,13 +128,17 @@ pub async fn run(p: SourceTaskParams) {
             }
         };
         if !records.is_empty() {
+            let converters = Converters {
+                key: &*key_converter,
+                value: &*value_converter,
+                header: header_converter.as_deref(),
+            };
             match send_batch(
                 &id,
                 &producer,
                 &records,
-                &*key_converter,
-                &*value_converter,
-                header_converter.as_deref(),
+                &converters,
+                topic_creation.as_mut(),
             )
             .await
             {
@@ -189,15 +197,23 @@ fn fail(statuses: &StatusStore, id: &ConnectorTaskId, trace: &str) {
     statuses.put_task(id, State::Failed, Some(trace.to_string()));
 }
 
+/// The converters of one task.
+struct Converters<'a> {
+    key: &'a dyn Converter,
+    value: &'a dyn Converter,
+    header: Option<&'a dyn HeaderConverter>,
+}
+
 /// Converts and sends one polled batch.
 async fn send_batch(
     id: &ConnectorTaskId,
     producer: &Producer,
     records: &[SourceRecord],
-    key_converter: &dyn Converter,
-    value_converter: &dyn Converter,
-    header_converter: Option<&dyn HeaderConverter>,
+    converters: &Converters<'_>,
+    mut topic_creation: Option<&mut TopicCreation>,
 ) -> Result<InFlightBatch, ConnectError> {
+    let (key_converter, value_converter, header_converter) =
+        (converters.key, converters.value, converters.header);
     let mut deliveries = Vec::with_capacity(records.len());
     let mut last_offsets: HashMap<&crate::api::record::SourceMap, &crate::api::record::SourceMap> =
         HashMap::new();
@@ -231,6 +247,9 @@ async fn send_batch(
                     value: v,
                 });
             }
+        }
+        if let Some(tc) = topic_creation.as_deref_mut() {
+            tc.ensure(&r.topic).await?;
         }
         let delivery = producer
             .send(ProducerRecord {
