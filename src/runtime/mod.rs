@@ -10,3 +10,4 @@ pub mod storage;
 pub mod worker;
 pub mod worker_sink_task;
 pub mod worker_source_task;
+pub mod topic_creation;
