@@ -67,5 +67,17 @@ pub trait SinkTask: Send {
         &mut self,
         offsets: &BTreeMap<TopicPartition, i64>,
     ) -> BoxFuture<'_, ConnectResult<()>>;
+    /// Called before offsets are committed with the offsets of everything
+    /// put; returns the offsets that are safe to commit (Java's
+    /// `preCommit`). By default: flush, then commit everything put.
+    fn pre_commit(
+        &mut self,
+        offsets: BTreeMap<TopicPartition, i64>,
+    ) -> BoxFuture<'_, ConnectResult<BTreeMap<TopicPartition, i64>>> {
+        Box::pin(async move {
+            self.flush(&offsets).await?;
+            Ok(offsets)
+        })
+    }
     fn stop(&mut self);
 }

@@ -210,7 +210,8 @@ fn apply_requests(
     }
 }
 
-/// Flushes the task, then commits what it flushed.
+/// Asks the task what is safe to commit (`pre_commit`, which flushes by
+/// default), then commits that.
 async fn commit(
     id: &ConnectorTaskId,
     task: &mut dyn SinkTask,
@@ -218,17 +219,23 @@ async fn commit(
     consumed: &BTreeMap<TopicPartition, i64>,
     committed: &mut BTreeMap<TopicPartition, i64>,
 ) -> Result<(), ConnectError> {
-    let pending: BTreeMap<TopicPartition, i64> = consumed
-        .iter()
-        .filter(|(tp, o)| committed.get(*tp) != Some(*o))
-        .map(|(tp, o)| (tp.clone(), *o))
-        .collect();
-    if pending.is_empty() {
+    let changed = consumed.iter().any(|(tp, o)| committed.get(tp) != Some(o));
+    if !changed {
         return Ok(());
     }
     let sdk_offsets: BTreeMap<SdkPartition, i64> =
         consumed.iter().map(|(tp, o)| (sdk(tp), *o)).collect();
-    task.flush(&sdk_offsets).await?;
+    // The task says which offsets are safe: only those, and only for
+    // partitions this task still owns, are committed.
+    let safe = task.pre_commit(sdk_offsets).await?;
+    let pending: BTreeMap<TopicPartition, i64> = safe
+        .into_iter()
+        .map(|(p, o)| (TopicPartition::new(p.topic, p.partition), o))
+        .filter(|(tp, o)| consumed.contains_key(tp) && committed.get(tp) != Some(o))
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
     match consumer.commit_sync(&pending).await {
         Ok(()) => {
             committed.extend(pending);
