@@ -104,14 +104,37 @@ async fn wait_for_signal() {
     }
 }
 
-fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("KCONNECT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
+/// Logs to stderr, filtered by `KCONNECT_LOG` (default `info`). The filter
+/// sits behind a reload handle so that `PUT /admin/loggers/...` can change
+/// levels while the worker runs; `KnownTargets` tells the registry which
+/// loggers exist.
+fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{fmt, reload, EnvFilter};
+
+    let directives = std::env::var("KCONNECT_LOG")
+        .ok()
+        .filter(|d| EnvFilter::try_new(d).is_ok())
+        .unwrap_or_else(|| "info".to_string());
+    let filter = EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (filter, handle) = reload::Layer::new(filter);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt::layer().with_writer(std::io::stderr))
+        .with(kconnect::runtime::loggers::KnownTargets)
         .init();
+    kconnect::runtime::loggers::Loggers::global().init(
+        &directives,
+        Some(Box::new(move |d: &str| {
+            let filter = EnvFilter::try_new(d).map_err(|e| e.to_string())?;
+            handle.reload(filter).map_err(|e| e.to_string())
+        })),
+    );
+}
+
+fn main() -> ExitCode {
+    init_logging();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

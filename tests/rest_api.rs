@@ -2,8 +2,10 @@
 //! real broker, served on a free loopback port, driven over plain HTTP/1.1
 //! the way curl drives Java's worker. Bodies and status codes are compared
 //! with what Java's `ConnectorsResource` answers: the connector lifecycle
-//! (create, read, pause, resume, reconfigure, restart, stop, delete), and the
-//! error answers (409, 404, 405, 400 for malformed JSON, 413).
+//! (create, read, pause, resume, reconfigure, restart, stop, delete), the
+//! error answers (409, 404, 405, 400 for malformed JSON, 413), config
+//! validation (the key sets Java's `connect_rest_test` checks), connector
+//! offsets (KIP-875) for the file source and sink, and `/admin/loggers`.
 
 mod support;
 
@@ -484,9 +486,16 @@ async fn worker_endpoints_and_errors() {
     );
     let unknown_class =
         json!({"name": "a", "config": {"connector.class": "com.example.Nope"}}).to_string();
+    // Java's plugin lookup throws a plain ConnectException: a 500.
     let resp = request(addr, "POST", "/connectors", Some(&unknown_class)).await;
-    assert_status(&resp, 400, "unknown class");
-    assert_eq!(resp.json()["error_code"], json!(400));
+    assert_status(&resp, 500, "unknown class");
+    assert!(
+        resp.json()["message"].as_str().is_some_and(|m| m.starts_with(
+            "Failed to find any class that implements Connector and which name matches com.example.Nope, available connectors are: PluginDesc{"
+        )),
+        "{}",
+        resp.body
+    );
     // A declared body over 10 MiB is refused before it is read.
     let head = format!(
         "POST /connectors HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
@@ -632,5 +641,776 @@ async fn worker_endpoints_and_errors() {
         assert!(Instant::now() < deadline, "still accepting after shutdown");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    w.stop().await;
+}
+
+// --- validation, plugin config, offsets, loggers -------------------------------------
+
+/// Java's `connect_rest_test.py`: the keys validate shows for the file source.
+const FILE_SOURCE_CONFIGS: [&str; 23] = [
+    "name",
+    "connector.class",
+    "tasks.max",
+    "key.converter",
+    "value.converter",
+    "header.converter",
+    "batch.size",
+    "topic",
+    "file",
+    "transforms",
+    "config.action.reload",
+    "errors.retry.timeout",
+    "errors.retry.delay.max.ms",
+    "errors.tolerance",
+    "errors.log.enable",
+    "errors.log.include.messages",
+    "predicates",
+    "topic.creation.groups",
+    "exactly.once.support",
+    "transaction.boundary",
+    "transaction.boundary.interval.ms",
+    "offsets.storage.topic",
+    "tasks.max.enforce",
+];
+
+/// ... and for the file sink.
+const FILE_SINK_CONFIGS: [&str; 21] = [
+    "name",
+    "connector.class",
+    "tasks.max",
+    "key.converter",
+    "value.converter",
+    "header.converter",
+    "topics",
+    "file",
+    "transforms",
+    "topics.regex",
+    "config.action.reload",
+    "errors.retry.timeout",
+    "errors.retry.delay.max.ms",
+    "errors.tolerance",
+    "errors.log.enable",
+    "errors.log.include.messages",
+    "errors.deadletterqueue.topic.name",
+    "errors.deadletterqueue.topic.replication.factor",
+    "errors.deadletterqueue.context.headers.enable",
+    "predicates",
+    "tasks.max.enforce",
+];
+
+fn definition_names(infos: &Value) -> std::collections::BTreeSet<String> {
+    infos["configs"]
+        .as_array()
+        .map(|configs| {
+            configs
+                .iter()
+                .map(|c| {
+                    c["definition"]["name"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("a config without definition: {c}"))
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn key_set(keys: &[&str]) -> std::collections::BTreeSet<String> {
+    keys.iter().map(|k| k.to_string()).collect()
+}
+
+/// The errors validate reported, in order.
+fn validation_errors(infos: &Value) -> Vec<String> {
+    infos["configs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["value"]["errors"].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e.as_str().map(String::from))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_validation_and_plugin_config() {
+    let w = TestWorker::start("validate").await;
+    let addr = w.addr;
+
+    // Java's connect_rest_test: no errors, exactly the common + file source keys.
+    let source = json!({
+        "name": "local-file-source",
+        "connector.class": "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        "tasks.max": "1",
+        "file": "/mnt/connect.input",
+        "topic": "test",
+        "errors.log.enable": "true",
+        "errors.log.include.messages": "true",
+        "errors.tolerance": "none"
+    });
+    let resp = request(
+        addr,
+        "PUT",
+        "/connector-plugins/org.apache.kafka.connect.file.FileStreamSourceConnector/config/validate",
+        Some(&source.to_string()),
+    )
+    .await;
+    assert_status(&resp, 200, "validate source");
+    let infos = resp.json();
+    assert_eq!(
+        infos["name"],
+        json!("org.apache.kafka.connect.file.FileStreamSourceConnector")
+    );
+    assert_eq!(infos["error_count"], json!(0), "{infos}");
+    assert_eq!(definition_names(&infos), key_set(&FILE_SOURCE_CONFIGS));
+    assert_eq!(
+        infos["groups"],
+        json!([
+            "Common",
+            "Transforms",
+            "Predicates",
+            "Error Handling",
+            "Topic Creation",
+            "Exactly Once Support",
+            "offsets.topic"
+        ])
+    );
+    let topic = infos["configs"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["definition"]["name"] == json!("topic")))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        topic,
+        json!({
+            "definition": {
+                "name": "topic", "type": "STRING", "required": true, "default_value": null,
+                "importance": "HIGH", "documentation": "The topic to publish data to",
+                "group": null, "width": "NONE", "display_name": "topic", "dependents": [],
+                "order": -1
+            },
+            "value": {"name": "topic", "value": "test", "recommended_values": [], "errors": [], "visible": true}
+        })
+    );
+
+    // The same for the sink, by its alias.
+    let sink = json!({
+        "name": "local-file-sink",
+        "connector.class": "FileStreamSink",
+        "tasks.max": "1",
+        "file": "/mnt/connect.output",
+        "topics": "test"
+    });
+    let resp = request(
+        addr,
+        "PUT",
+        "/connector-plugins/FileStreamSinkConnector/config/validate",
+        Some(&sink.to_string()),
+    )
+    .await;
+    assert_status(&resp, 200, "validate sink");
+    let infos = resp.json();
+    assert_eq!(infos["name"], json!("FileStreamSink"));
+    assert_eq!(infos["error_count"], json!(0), "{infos}");
+    assert_eq!(definition_names(&infos), key_set(&FILE_SINK_CONFIGS));
+
+    // Invalid: still 200, with every error counted.
+    let invalid =
+        json!({"connector.class": "FileStreamSource", "tasks.max": "0", "batch.size": "lots"});
+    let resp = request(
+        addr,
+        "PUT",
+        "/connector-plugins/FileStreamSource/config/validate",
+        Some(&invalid.to_string()),
+    )
+    .await;
+    assert_status(&resp, 200, "validate invalid");
+    let infos = resp.json();
+    assert_eq!(infos["error_count"], json!(4), "{infos}");
+    assert_eq!(definition_names(&infos), key_set(&FILE_SOURCE_CONFIGS));
+    assert_eq!(
+        validation_errors(&infos),
+        [
+            "Missing required configuration \"name\" which has no default value.",
+            "Invalid value 0 for configuration tasks.max: Value must be at least 1",
+            "Missing required configuration \"topic\" which has no default value.",
+            "Invalid value lots for configuration batch.size: Not a number of type INT",
+        ]
+    );
+    // A sink without topics: both topic keys say so.
+    let resp = request(
+        addr,
+        "PUT",
+        "/connector-plugins/FileStreamSink/config/validate",
+        Some(r#"{"name": "s", "connector.class": "FileStreamSink"}"#),
+    )
+    .await;
+    assert_status(&resp, 200, "validate sink without topics");
+    assert_eq!(resp.json()["error_count"], json!(2));
+
+    // The plugin in the path must be the one in the body; the body needs one.
+    assert_error(
+        &request(
+            addr,
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(&source.to_string()),
+        )
+        .await,
+        400,
+        "Included connector type org.apache.kafka.connect.file.FileStreamSourceConnector does not match request type FileStreamSink",
+    );
+    assert_error(
+        &request(
+            addr,
+            "PUT",
+            "/connector-plugins/FileStreamSink/config/validate",
+            Some(r#"{"name": "x"}"#),
+        )
+        .await,
+        400,
+        "Connector config {name=x} contains no connector type",
+    );
+    assert_error(
+        &request(
+            addr,
+            "GET",
+            "/connector-plugins/FileStreamSink/config/validate",
+            None,
+        )
+        .await,
+        405,
+        "HTTP 405 Method Not Allowed",
+    );
+
+    // Plugin config: the connector's own keys first, then the common ones.
+    let resp = get(addr, "/connector-plugins/FileStreamSource/config").await;
+    assert_status(&resp, 200, "plugin config");
+    let keys = resp.json();
+    let names: Vec<&str> = keys
+        .as_array()
+        .map(|k| k.iter().filter_map(|k| k["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(&names[..3], ["file", "topic", "batch.size"]);
+    assert_eq!(
+        names
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<std::collections::BTreeSet<_>>(),
+        key_set(&FILE_SOURCE_CONFIGS)
+    );
+    assert_eq!(
+        keys[2],
+        json!({
+            "name": "batch.size", "type": "INT", "required": false, "default_value": "2000",
+            "importance": "LOW",
+            "documentation": "The maximum number of records the source task can read from the file each time it is polled",
+            "group": null, "width": "NONE", "display_name": "batch.size", "dependents": [], "order": -1
+        })
+    );
+    let resp = get(
+        addr,
+        "/connector-plugins/org.apache.kafka.connect.file.FileStreamSinkConnector/config",
+    )
+    .await;
+    assert_status(&resp, 200, "sink plugin config");
+    assert_eq!(resp.json()[0]["name"], json!("file"));
+    assert_error(
+        &get(addr, "/connector-plugins/Nope/config").await,
+        404,
+        "Unknown plugin Nope.",
+    );
+
+    // Create and update with an invalid config: 400 with every error, nothing created.
+    let bad = json!({"name": "bad", "config": {"connector.class": "FileStreamSource", "batch.size": "lots"}});
+    let message = "Connector configuration is invalid and contains the following 2 error(s):\n\
+                   Missing required configuration \"topic\" which has no default value.\n\
+                   Invalid value lots for configuration batch.size: Not a number of type INT\n\
+                   You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`";
+    assert_error(
+        &request(addr, "POST", "/connectors", Some(&bad.to_string())).await,
+        400,
+        message,
+    );
+    assert_error(
+        &request(
+            addr,
+            "PUT",
+            "/connectors/bad/config",
+            Some(&bad["config"].to_string()),
+        )
+        .await,
+        400,
+        message,
+    );
+    assert_error(
+        &get(addr, "/connectors/bad").await,
+        404,
+        "Connector bad not found",
+    );
+    let empty_name =
+        json!({"name": "", "config": {"connector.class": "FileStreamSource", "topic": "t"}});
+    assert_error(
+        &request(addr, "POST", "/connectors", Some(&empty_name.to_string())).await,
+        400,
+        "Connector configuration is invalid and contains the following 1 error(s):\n\
+         Invalid value  for configuration name: String may not be empty\n\
+         You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`",
+    );
+    assert_eq!(get(addr, "/connectors").await.body, "[]");
+    w.stop().await;
+}
+
+/// Polls `GET /connectors/{name}/offsets` until `check` accepts the body.
+async fn wait_for_offsets(addr: SocketAddr, name: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let resp = get(addr, &format!("/connectors/{name}/offsets")).await;
+        assert_status(&resp, 200, "offsets");
+        let body = resp.json();
+        if check(&body) {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for offsets of {name}; last {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_offsets_read_reset_and_alter() {
+    let w = TestWorker::start("src-offsets").await;
+    let addr = w.addr;
+    let bootstrap = support::shared_broker().bootstrap.clone();
+    let topic = support::unique_topic("rest-offsets");
+    create_topic(&bootstrap, &topic).await;
+    let file = w.dir.join("lines.txt");
+    append(&file, &["one", "two", "three"]);
+    let file_s = file.display().to_string();
+    let create = json!({
+        "name": "src",
+        "config": {"connector.class": "FileStreamSource", "file": file_s, "topic": topic}
+    });
+    assert_status(
+        &request(addr, "POST", "/connectors", Some(&create.to_string())).await,
+        201,
+        "create",
+    );
+    assert_eq!(
+        wait_for_values(&bootstrap, &topic, |v| v.len() >= 3).await,
+        ["one", "two", "three"]
+    );
+
+    // The committed position: after the third line ("one\ntwo\nthree\n").
+    let want =
+        json!({"offsets": [{"partition": {"filename": file_s}, "offset": {"position": 14}}]});
+    wait_for_offsets(addr, "src", |b| *b == want).await;
+    let resp = get(addr, "/connectors/src/offsets").await;
+    assert_eq!(
+        resp.body,
+        format!(
+            r#"{{"offsets":[{{"partition":{{"filename":{}}},"offset":{{"position":14}}}}]}}"#,
+            Value::String(file_s.clone())
+        )
+    );
+    assert_error(
+        &get(addr, "/connectors/nope/offsets").await,
+        404,
+        "Connector nope not found",
+    );
+
+    // Only a STOPPED connector's offsets may change.
+    let not_stopped = "Connectors must be in the STOPPED state before their offsets can be modified. \
+                       This can be done for the specified connector by issuing a 'PUT' request to the \
+                       '/connectors/src/stop' endpoint";
+    assert_error(
+        &request(addr, "DELETE", "/connectors/src/offsets", None).await,
+        400,
+        not_stopped,
+    );
+    let alter =
+        json!({"offsets": [{"partition": {"filename": file_s}, "offset": {"position": 4}}]});
+    assert_error(
+        &request(
+            addr,
+            "PATCH",
+            "/connectors/src/offsets",
+            Some(&alter.to_string()),
+        )
+        .await,
+        400,
+        not_stopped,
+    );
+    assert_status(
+        &request(addr, "PUT", "/connectors/src/pause", None).await,
+        202,
+        "pause",
+    );
+    assert_error(
+        &request(addr, "DELETE", "/connectors/src/offsets", None).await,
+        400,
+        not_stopped,
+    );
+
+    // Stop, reset: nothing left; resumed, the file is read from the start.
+    assert_status(
+        &request(addr, "PUT", "/connectors/src/stop", None).await,
+        204,
+        "stop",
+    );
+    w.wait_for_status("src", "STOPPED", |s| {
+        states(s) == ("STOPPED".to_string(), vec![])
+    })
+    .await;
+    let resp = request(addr, "DELETE", "/connectors/src/offsets", None).await;
+    assert_status(&resp, 200, "reset");
+    assert_eq!(
+        resp.body,
+        r#"{"message":"The offsets for this connector have been reset successfully"}"#
+    );
+    assert_eq!(
+        get(addr, "/connectors/src/offsets").await.body,
+        r#"{"offsets":[]}"#
+    );
+    assert_status(
+        &request(addr, "PUT", "/connectors/src/resume", None).await,
+        202,
+        "resume",
+    );
+    assert_eq!(
+        wait_for_values(&bootstrap, &topic, |v| v.len() >= 6).await,
+        ["one", "two", "three", "one", "two", "three"]
+    );
+    wait_for_offsets(addr, "src", |b| *b == want).await;
+
+    // Alter: back to just after "one"; resumed, "two" and "three" come again.
+    assert_status(
+        &request(addr, "PUT", "/connectors/src/stop", None).await,
+        204,
+        "stop again",
+    );
+    w.wait_for_status("src", "STOPPED again", |s| {
+        states(s) == ("STOPPED".to_string(), vec![])
+    })
+    .await;
+    // Bad requests: Java's statuses and words.
+    assert_error(
+        &request(addr, "PATCH", "/connectors/src/offsets", Some("{}")).await,
+        400,
+        "Partitions / offsets need to be provided for an alter offsets request",
+    );
+    assert_error(
+        &request(
+            addr,
+            "PATCH",
+            "/connectors/src/offsets",
+            Some(r#"{"offsets": []}"#),
+        )
+        .await,
+        400,
+        "Partitions / offsets need to be provided for an alter offsets request",
+    );
+    let negative =
+        json!({"offsets": [{"partition": {"filename": file_s}, "offset": {"position": -1}}]});
+    assert_error(
+        &request(
+            addr,
+            "PATCH",
+            "/connectors/src/offsets",
+            Some(&negative.to_string()),
+        )
+        .await,
+        500,
+        "The value for the 'position' key in the offset should be a non-negative value",
+    );
+    let no_filename =
+        json!({"offsets": [{"partition": {"file": file_s}, "offset": {"position": 1}}]});
+    assert_error(
+        &request(
+            addr,
+            "PATCH",
+            "/connectors/src/offsets",
+            Some(&no_filename.to_string()),
+        )
+        .await,
+        500,
+        "Partition objects should contain the key 'filename'",
+    );
+    let resp = request(
+        addr,
+        "PATCH",
+        "/connectors/src/offsets",
+        Some(r#"{"offsets": [123]}"#),
+    )
+    .await;
+    assert_status(&resp, 500, "not an offset");
+    assert!(
+        resp.body.contains("Cannot construct instance"),
+        "{}",
+        resp.body
+    );
+    let resp = request(
+        addr,
+        "PATCH",
+        "/connectors/src/offsets",
+        Some(&alter.to_string()),
+    )
+    .await;
+    assert_status(&resp, 200, "alter");
+    assert_eq!(
+        resp.body,
+        r#"{"message":"The offsets for this connector have been altered successfully"}"#
+    );
+    wait_for_offsets(addr, "src", |b| {
+        b["offsets"][0]["offset"]["position"] == json!(4)
+    })
+    .await;
+    assert_status(
+        &request(addr, "PUT", "/connectors/src/resume", None).await,
+        202,
+        "resume after alter",
+    );
+    assert_eq!(
+        wait_for_values(&bootstrap, &topic, |v| v.len() >= 8).await,
+        ["one", "two", "three", "one", "two", "three", "two", "three"]
+    );
+    w.stop().await;
+}
+
+/// Reads the lines of the file sink's output until `done` accepts them.
+async fn wait_for_lines(path: &Path, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let lines: Vec<String> = std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect();
+        if done(&lines) {
+            return lines;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {}; got {lines:?}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sink_offsets_are_the_consumer_groups() {
+    let w = TestWorker::start("sink-offsets").await;
+    let addr = w.addr;
+    let bootstrap = support::shared_broker().bootstrap.clone();
+    let topic = support::unique_topic("rest-sink-offsets");
+    create_topic(&bootstrap, &topic).await;
+    // A source fills the topic; the sink copies it to a file.
+    let input = w.dir.join("in.txt");
+    append(&input, &["a", "b", "c"]);
+    let source = json!({"name": "fill", "config": {
+        "connector.class": "FileStreamSource", "file": input.display().to_string(), "topic": topic
+    }});
+    assert_status(
+        &request(addr, "POST", "/connectors", Some(&source.to_string())).await,
+        201,
+        "create source",
+    );
+    wait_for_values(&bootstrap, &topic, |v| v.len() >= 3).await;
+    let output = w.dir.join("out.txt");
+    let sink = json!({"name": "copy", "config": {
+        "connector.class": "FileStreamSink", "file": output.display().to_string(), "topics": topic
+    }});
+    assert_status(
+        &request(addr, "POST", "/connectors", Some(&sink.to_string())).await,
+        201,
+        "create sink",
+    );
+    assert_eq!(
+        wait_for_lines(&output, |l| l.len() >= 3).await,
+        ["a", "b", "c"]
+    );
+
+    // The group's committed offset, in Java's sink form and key order.
+    let at = |offset: i64| json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": offset}}]});
+    wait_for_offsets(addr, "copy", |b| *b == at(3)).await;
+    assert_eq!(
+        get(addr, "/connectors/copy/offsets").await.body,
+        format!(
+            r#"{{"offsets":[{{"partition":{{"kafka_partition":0,"kafka_topic":"{topic}"}},"offset":{{"kafka_offset":3}}}}]}}"#
+        )
+    );
+
+    // Stopped, the group can be altered: back to offset 1, resumed, "b" and "c" again.
+    assert_status(
+        &request(addr, "PUT", "/connectors/copy/stop", None).await,
+        204,
+        "stop",
+    );
+    w.wait_for_status("copy", "STOPPED", |s| {
+        states(s) == ("STOPPED".to_string(), vec![])
+    })
+    .await;
+    let bad = json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": "x"}, "offset": null}]});
+    let resp = request(
+        addr,
+        "PATCH",
+        "/connectors/copy/offsets",
+        Some(&bad.to_string()),
+    )
+    .await;
+    assert_status(&resp, 400, "bad partition");
+    assert!(
+        resp.body
+            .contains("Partition values for sink connectors need to be integers"),
+        "{}",
+        resp.body
+    );
+    let alter = json!({"offsets": [{"partition": {"kafka_topic": topic, "kafka_partition": 0}, "offset": {"kafka_offset": 1}}]});
+    let resp = request(
+        addr,
+        "PATCH",
+        "/connectors/copy/offsets",
+        Some(&alter.to_string()),
+    )
+    .await;
+    assert_status(&resp, 200, "alter");
+    assert_eq!(
+        resp.body,
+        r#"{"message":"The offsets for this connector have been altered successfully"}"#
+    );
+    assert_eq!(get(addr, "/connectors/copy/offsets").await.json(), at(1));
+    assert_status(
+        &request(addr, "PUT", "/connectors/copy/resume", None).await,
+        202,
+        "resume",
+    );
+    assert_eq!(
+        wait_for_lines(&output, |l| l.len() >= 5).await,
+        ["a", "b", "c", "b", "c"]
+    );
+    wait_for_offsets(addr, "copy", |b| *b == at(3)).await;
+
+    // Reset deletes the group: no offsets left.
+    assert_status(
+        &request(addr, "PUT", "/connectors/copy/stop", None).await,
+        204,
+        "stop again",
+    );
+    w.wait_for_status("copy", "STOPPED again", |s| {
+        states(s) == ("STOPPED".to_string(), vec![])
+    })
+    .await;
+    let resp = request(addr, "DELETE", "/connectors/copy/offsets", None).await;
+    assert_status(&resp, 200, "reset");
+    assert_eq!(
+        resp.body,
+        r#"{"message":"The offsets for this connector have been reset successfully"}"#
+    );
+    assert_eq!(
+        get(addr, "/connectors/copy/offsets").await.body,
+        r#"{"offsets":[]}"#
+    );
+    // Idempotent: the group is already gone.
+    assert_status(
+        &request(addr, "DELETE", "/connectors/copy/offsets", None).await,
+        200,
+        "reset again",
+    );
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_loggers() {
+    let w = TestWorker::start("loggers").await;
+    let addr = w.addr;
+
+    let resp = get(addr, "/admin/loggers").await;
+    assert_status(&resp, 200, "list loggers");
+    assert_eq!(
+        resp.json()["root"],
+        json!({"level": "INFO", "last_modified": null})
+    );
+    assert_error(
+        &get(addr, "/admin/loggers/kconnect::rest_test").await,
+        404,
+        "Logger kconnect::rest_test not found.",
+    );
+
+    // PUT answers the loggers it changed; the level then shows everywhere.
+    let resp = request(
+        addr,
+        "PUT",
+        "/admin/loggers/kconnect::rest_test",
+        Some(r#"{"level": "debug"}"#),
+    )
+    .await;
+    assert_status(&resp, 200, "set level");
+    assert_eq!(resp.body, r#"["kconnect::rest_test"]"#);
+    let level = get(addr, "/admin/loggers/kconnect::rest_test").await.json();
+    assert_eq!(level["level"], json!("DEBUG"));
+    assert!(
+        level["last_modified"].as_i64().is_some_and(|t| t > 0),
+        "{level}"
+    );
+    assert_eq!(
+        get(addr, "/admin/loggers").await.json()["kconnect::rest_test"],
+        level
+    );
+    // A child that exists now is changed with its parent.
+    let resp = request(
+        addr,
+        "PUT",
+        "/admin/loggers/kconnect::rest_test::child",
+        Some(r#"{"level": "ERROR"}"#),
+    )
+    .await;
+    assert_eq!(resp.body, r#"["kconnect::rest_test::child"]"#);
+    let resp = request(
+        addr,
+        "PUT",
+        "/admin/loggers/kconnect::rest_test?scope=worker",
+        Some(r#"{"level": "WARN"}"#),
+    )
+    .await;
+    assert_eq!(
+        resp.body,
+        r#"["kconnect::rest_test","kconnect::rest_test::child"]"#
+    );
+    // Cluster scope: this worker is the cluster; 204.
+    let resp = request(
+        addr,
+        "PUT",
+        "/admin/loggers/kconnect::rest_test?scope=cluster",
+        Some(r#"{"level": "INFO"}"#),
+    )
+    .await;
+    assert_status(&resp, 204, "cluster scope");
+    assert_eq!(
+        get(addr, "/admin/loggers/kconnect::rest_test").await.json()["level"],
+        json!("INFO")
+    );
+
+    assert_error(
+        &request(
+            addr,
+            "PUT",
+            "/admin/loggers/x",
+            Some(r#"{"level": "loud"}"#),
+        )
+        .await,
+        404,
+        "invalid log level 'loud'.",
+    );
+    assert_error(
+        &request(addr, "PUT", "/admin/loggers/x", Some(r#"{"lvl": "INFO"}"#)).await,
+        400,
+        "Desired 'level' parameter was not specified in request.",
+    );
+    assert_error(
+        &request(addr, "DELETE", "/admin/loggers/x", None).await,
+        405,
+        "HTTP 405 Method Not Allowed",
+    );
     w.stop().await;
 }

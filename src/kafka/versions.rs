@@ -33,6 +33,8 @@ const OURS: &[(i16, i16, i16)] = &[
     (messages::DescribeConfigsRequest::KEY, 1, 4),
     (messages::DescribeClusterRequest::KEY, 0, 1),
     (messages::DescribeGroupsRequest::KEY, 0, 5),
+    (messages::DeleteGroupsRequest::KEY, 0, 2),
+    (messages::OffsetDeleteRequest::KEY, 0, 0),
 ];
 
 /// Our implemented range for an API key, if we implement it at all.

@@ -1,7 +1,8 @@
 //! The JSON bodies of the REST API, field for field as Java writes and reads
 //! them (`org.apache.kafka.connect.runtime.rest.entities`: `ConnectorInfo`,
 //! `ConnectorStateInfo`, `TaskInfo`, `ServerInfo`, `WorkerStatus`,
-//! `PluginInfo`, `ErrorMessage`, `CreateConnectorRequest`).
+//! `PluginInfo`, `ErrorMessage`, `CreateConnectorRequest`, `Message`, and
+//! the `ConnectorOffsets` request body).
 //!
 //! Java's configs are `Map<String, String>` read by Jackson, which coerces
 //! numbers and booleans to strings and rejects objects and arrays; the
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::runtime::connector_offsets::ConnectorOffset;
 use crate::runtime::herder::standalone::{ConnectorInfo, ConnectorStateInfo};
 use crate::runtime::plugins::{ConnectorFactory, ConnectorPlugin};
 use crate::runtime::status::{ConnectorTaskId, Status, TargetState};
@@ -214,6 +216,118 @@ impl From<&ConnectorPlugin> for PluginInfoJson {
             type_: p.factory.type_name().to_string(),
             version,
         }
+    }
+}
+
+/// A plain answer: `{"message": "..."}` (Java's `Message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageJson {
+    pub message: String,
+}
+
+const CONNECTOR_OFFSETS_CLASS: &str =
+    "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffsets";
+const CONNECTOR_OFFSET_CLASS: &str =
+    "org.apache.kafka.connect.runtime.rest.entities.ConnectorOffset";
+
+/// The body of `PATCH /connectors/{c}/offsets` (Java's `ConnectorOffsets`):
+/// `None` when `offsets` is absent or null. A body of the wrong shape is a
+/// 500 with Jackson's words, as Java answers it.
+pub fn offsets_from_json(body: &Value) -> Result<Option<Vec<ConnectorOffset>>, ApiError> {
+    let obj = match body {
+        Value::Null => return Ok(None),
+        Value::Object(obj) => obj,
+        other => {
+            return Err(ApiError::internal(format!(
+                "Cannot deserialize value of type `{CONNECTOR_OFFSETS_CLASS}` from {} (token `JsonToken.{}`)",
+                json_kind(other),
+                json_token(other)
+            )))
+        }
+    };
+    if let Some(unknown) = obj.keys().find(|k| *k != "offsets") {
+        return Err(ApiError::internal(format!(
+            "Unrecognized field \"{unknown}\" (class {CONNECTOR_OFFSETS_CLASS}), not marked as ignorable \
+             (one known property: \"offsets\"])"
+        )));
+    }
+    let items = match obj.get("offsets") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(ApiError::internal(format!(
+                "Cannot deserialize value of type `java.util.ArrayList<{CONNECTOR_OFFSET_CLASS}>` from {} (token `JsonToken.{}`)",
+                json_kind(other),
+                json_token(other)
+            )))
+        }
+    };
+    let mut offsets = Vec::with_capacity(items.len());
+    for item in items {
+        let entry = match item {
+            Value::Object(entry) => entry,
+            Value::Array(_) => {
+                return Err(ApiError::internal(format!(
+                    "Cannot deserialize value of type `{CONNECTOR_OFFSET_CLASS}` from Array value (token `JsonToken.START_ARRAY`)"
+                )))
+            }
+            Value::Null => {
+                return Err(ApiError::internal(
+                    "A partition / offset pair in the request is null",
+                ))
+            }
+            scalar => {
+                let (kind, arg) = match scalar {
+                    Value::Number(n) if n.is_i64() || n.is_u64() => ("int/Int", format!("Number value ({n})")),
+                    Value::Number(n) => ("double/Double", format!("Floating-point value ({n})")),
+                    Value::Bool(b) => ("boolean/Boolean", format!("Boolean value ({b})")),
+                    Value::String(text) => ("String", format!("String value ('{text}')")),
+                    _ => ("String", format!("value ({scalar})")),
+                };
+                return Err(ApiError::internal(format!(
+                    "Cannot construct instance of `{CONNECTOR_OFFSET_CLASS}` (although at least one Creator exists): \
+                     no {kind}-argument constructor/factory method to deserialize from {arg}"
+                )));
+            }
+        };
+        if let Some(unknown) = entry.keys().find(|k| *k != "partition" && *k != "offset") {
+            return Err(ApiError::internal(format!(
+                "Unrecognized field \"{unknown}\" (class {CONNECTOR_OFFSET_CLASS}), not marked as ignorable \
+                 (2 known properties: \"offset\", \"partition\"])"
+            )));
+        }
+        offsets.push(ConnectorOffset {
+            partition: offset_map(entry.get("partition"))?,
+            offset: offset_map(entry.get("offset"))?,
+        });
+    }
+    Ok(Some(offsets))
+}
+
+/// A `Map<String, ?>` of the offsets body: an object or null.
+fn offset_map(v: Option<&Value>) -> Result<Option<serde_json::Map<String, Value>>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m.clone())),
+        Some(other) => Err(ApiError::internal(format!(
+            "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.String,java.lang.Object>` from {} (token `JsonToken.{}`)",
+            json_kind(other),
+            json_token(other)
+        ))),
+    }
+}
+
+/// Jackson's name for the token a value starts with.
+fn json_token(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "VALUE_NULL",
+        Value::Bool(true) => "VALUE_TRUE",
+        Value::Bool(false) => "VALUE_FALSE",
+        Value::Number(n) if n.is_f64() => "VALUE_NUMBER_FLOAT",
+        Value::Number(_) => "VALUE_NUMBER_INT",
+        Value::String(_) => "VALUE_STRING",
+        Value::Array(_) => "START_ARRAY",
+        Value::Object(_) => "START_OBJECT",
     }
 }
 
@@ -496,6 +610,45 @@ mod tests {
             let err = CreateConnectorRequest::from_json(&bad);
             assert!(
                 matches!(&err, Err(e) if e.status.as_u16() == 400),
+                "{bad}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn offsets_bodies_read_like_jackson() {
+        let read = offsets_from_json(&json!({"offsets": [
+            {"partition": {"filename": "/f"}, "offset": {"position": 3}},
+            {"partition": {"filename": "/g"}, "offset": null},
+            {"partition": null}
+        ]}));
+        let Ok(Some(offsets)) = read else {
+            panic!("parse failed: {read:?}");
+        };
+        assert_eq!(offsets.len(), 3);
+        assert_eq!(
+            offsets[0].offset.as_ref().map(|o| o["position"].clone()),
+            Some(json!(3))
+        );
+        assert_eq!(offsets[1].offset, None);
+        assert_eq!(offsets[2].partition, None);
+        assert_eq!(offsets_from_json(&json!({})), Ok(None));
+        assert_eq!(offsets_from_json(&json!({"offsets": null})), Ok(None));
+        assert_eq!(offsets_from_json(&json!({"offsets": []})), Ok(Some(vec![])));
+        for (bad, words) in [
+            (json!([]), "Cannot deserialize value"),
+            (json!({"key": []}), "Unrecognized field \"key\""),
+            (json!({"offsets": {}}), "Cannot deserialize value"),
+            (json!({"offsets": [123]}), "Cannot construct instance"),
+            (json!({"offsets": [{"key": "val"}]}), "Unrecognized field"),
+            (
+                json!({"offsets": [{"partition": []}]}),
+                "Cannot deserialize value",
+            ),
+        ] {
+            let err = offsets_from_json(&bad);
+            assert!(
+                matches!(&err, Err(e) if e.status.as_u16() == 500 && e.message.contains(words)),
                 "{bad}: {err:?}"
             );
         }

@@ -94,9 +94,10 @@ impl ApiError {
 impl From<HerderError> for ApiError {
     fn from(e: HerderError) -> ApiError {
         let status = match e {
-            HerderError::NotFound(_) => StatusCode::NOT_FOUND,
+            HerderError::NotFound(_) | HerderError::NotFoundMessage(_) => StatusCode::NOT_FOUND,
             HerderError::AlreadyExists(_) => StatusCode::CONFLICT,
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())
     }
@@ -142,6 +143,13 @@ mod tests {
         );
         let br: ApiError = HerderError::BadRequest("bad".into()).into();
         assert_eq!((br.status.as_u16(), br.message.as_str()), (400, "bad"));
+        let nf: ApiError = HerderError::NotFoundMessage("Unknown plugin x.".into()).into();
+        assert_eq!(
+            (nf.status.as_u16(), nf.message.as_str()),
+            (404, "Unknown plugin x.")
+        );
+        let ie: ApiError = HerderError::Internal("boom".into()).into();
+        assert_eq!((ie.status.as_u16(), ie.message.as_str()), (500, "boom"));
     }
 
     #[test]

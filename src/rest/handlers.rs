@@ -1,6 +1,6 @@
 //! The endpoints: each turns a request into herder messages and the
 //! herder's answer into Java's body and status (Java's `RootResource`,
-//! `ConnectorsResource`, `ConnectorPluginsResource`). No connector logic
+//! `ConnectorsResource`, `ConnectorPluginsResource`, `LoggingResource`). No connector logic
 //! lives here; the few checks Java makes in the resource itself (the name in
 //! the body must match the URL, restart plans) are made here too.
 
@@ -19,17 +19,20 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::runtime::herder::standalone::{
-    DeleteConnector, GetConnectorInfo, GetConnectorStatus, GetTaskConfigs, ListConnectors,
+    DeleteConnector, GetConnectorInfo, GetConnectorOffsets, GetConnectorPluginConfig,
+    GetConnectorStatus, GetTaskConfigs, HerderWork, ListConnectors, ModifyConnectorOffsets,
     PutConnectorConfig, RestartConnector, RestartTask, SetTargetState, StandaloneHerder,
+    ValidateConnectorConfig,
 };
+use crate::runtime::loggers::{Level, Loggers};
 use crate::runtime::plugins::connector_plugins;
 use crate::runtime::status::{ConnectorTaskId, State, TargetState};
 
 use super::body::{empty, json, read_json, FullBody};
 use super::entities::{
-    config_from_json, patch_from_json, ConnectorInfoJson, ConnectorStateInfoJson,
-    ConnectorStateJson, CreateConnectorRequest, ErrorMessage, PluginInfoJson, ServerInfo,
-    TaskInfoJson, TaskStateJson, WorkerStatus,
+    config_from_json, offsets_from_json, patch_from_json, ConnectorInfoJson,
+    ConnectorStateInfoJson, ConnectorStateJson, CreateConnectorRequest, ErrorMessage, MessageJson,
+    PluginInfoJson, ServerInfo, TaskInfoJson, TaskStateJson, WorkerStatus,
 };
 use super::error::{from_send, ApiError};
 use super::routes::{encode_segment, Query, Route};
@@ -151,6 +154,61 @@ where
                 .collect();
             Ok(json(StatusCode::OK, &plugins))
         }
+        (Route::PluginConfig(plugin), _) => {
+            let keys = ask(herder, GetConnectorPluginConfig(plugin)).await?;
+            Ok(json(StatusCode::OK, &keys))
+        }
+        (Route::PluginValidate(plugin), _) => {
+            let body = read_json(req).await?;
+            validate_configs(herder, &plugin, &body).await
+        }
+        (Route::Offsets(name), Method::GET) => {
+            let work = ask(herder, GetConnectorOffsets(name)).await?;
+            Ok(json(StatusCode::OK, &finish(work).await?))
+        }
+        (Route::Offsets(name), Method::PATCH) => {
+            let body = read_json(req).await?;
+            let offsets = offsets_from_json(&body)?
+                .filter(|o| !o.is_empty())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "Partitions / offsets need to be provided for an alter offsets request",
+                    )
+                })?;
+            let work = ask(
+                herder,
+                ModifyConnectorOffsets {
+                    name,
+                    offsets: Some(offsets),
+                },
+            )
+            .await?;
+            let message = finish(work).await?;
+            Ok(json(StatusCode::OK, &MessageJson { message }))
+        }
+        (Route::Offsets(name), _) => {
+            let work = ask(
+                herder,
+                ModifyConnectorOffsets {
+                    name,
+                    offsets: None,
+                },
+            )
+            .await?;
+            let message = finish(work).await?;
+            Ok(json(StatusCode::OK, &MessageJson { message }))
+        }
+        (Route::Loggers, _) => Ok(json(StatusCode::OK, &Loggers::global().all_levels())),
+        (Route::Logger(name), Method::GET) => {
+            let level = Loggers::global()
+                .level(&name)
+                .ok_or_else(|| ApiError::not_found(format!("Logger {name} not found.")))?;
+            Ok(json(StatusCode::OK, &level))
+        }
+        (Route::Logger(name), _) => {
+            let body = read_json(req).await?;
+            set_logger_level(&name, &body, &query)
+        }
         (Route::Connectors, Method::GET) => list_connectors(herder, &query).await,
         (Route::Connectors, _) => {
             let body = read_json(req).await?;
@@ -247,6 +305,87 @@ where
     }
 }
 
+/// Awaits work the herder handed back, within the request timeout.
+async fn finish<T>(work: HerderWork<T>) -> Result<T, ApiError> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, work).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(_) => Err(ApiError::timed_out()),
+    }
+}
+
+/// `PUT /connector-plugins/{plugin}/config/validate`: a `connector.class`
+/// in the body must name the plugin of the path (Java compares the names
+/// without their `Connector` suffix, the body's ending with the path's).
+async fn validate_configs(
+    herder: &ActorRef<StandaloneHerder>,
+    plugin: &str,
+    body: &Value,
+) -> Result<Response<FullBody>, ApiError> {
+    let given = patch_from_json(body)?;
+    if let Some(Some(included)) = given.get("connector.class") {
+        if !normalized_plugin_name(included).ends_with(normalized_plugin_name(plugin)) {
+            return Err(ApiError::bad_request(format!(
+                "Included connector type {included} does not match request type {plugin}"
+            )));
+        }
+    }
+    let null_keys = given
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| k.clone())
+        .collect();
+    let config = given
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    let infos = ask(herder, ValidateConnectorConfig { config, null_keys }).await?;
+    Ok(json(StatusCode::OK, &infos))
+}
+
+/// Java's `ConnectorPluginsResource.normalizedPluginName`: the alias of a
+/// connector class name (without its `Connector` suffix).
+fn normalized_plugin_name(name: &str) -> &str {
+    match name.strip_suffix("Connector") {
+        Some(alias) if !alias.is_empty() => alias,
+        _ => name,
+    }
+}
+
+/// `PUT /admin/loggers/{logger}?scope=worker|cluster` (Java's
+/// `LoggingResource.setLevel`): the worker scope answers the loggers it
+/// changed; the cluster scope (this worker is the whole cluster in
+/// standalone mode) answers 204.
+fn set_logger_level(
+    namespace: &str,
+    body: &Value,
+    query: &Query,
+) -> Result<Response<FullBody>, ApiError> {
+    let given = patch_from_json(body)?;
+    let Some(Some(level_name)) = given.get("level") else {
+        return Err(ApiError::bad_request(
+            "Desired 'level' parameter was not specified in request.",
+        ));
+    };
+    let level = Level::parse(level_name)
+        .ok_or_else(|| ApiError::not_found(format!("invalid log level '{level_name}'.")))?;
+    let scope = query.all("scope").next().unwrap_or("worker");
+    match scope.to_lowercase().as_str() {
+        "cluster" => {
+            Loggers::global().set_level(namespace, level);
+            Ok(empty(StatusCode::NO_CONTENT))
+        }
+        other => {
+            if other != "worker" {
+                tracing::warn!(
+                    "Received invalid scope '{scope}' in request to adjust logging level; will default to worker"
+                );
+            }
+            let changed = Loggers::global().set_level(namespace, level);
+            Ok(json(StatusCode::OK, &changed))
+        }
+    }
+}
+
 /// `/health`: healthy when the herder answers within the health timeout.
 async fn health(herder: &ActorRef<StandaloneHerder>) -> Response<FullBody> {
     match ask_within(herder, ListConnectors, HEALTH_TIMEOUT).await {
@@ -303,7 +442,6 @@ async fn create_connector(
     let req = CreateConnectorRequest::from_json(body)?;
     let mut config = req.config;
     check_and_put_name(&req.name, &mut config)?;
-    validate_name(&req.name)?;
     let (_, info) = ask(
         herder,
         PutConnectorConfig {
@@ -328,7 +466,6 @@ async fn put_config(
 ) -> Result<Response<FullBody>, ApiError> {
     let mut config = config_from_json(body)?;
     check_and_put_name(&name, &mut config)?;
-    validate_name(&name)?;
     let (created, info) = ask(
         herder,
         PutConnectorConfig {
@@ -468,32 +605,6 @@ fn check_and_put_name(name: &str, config: &mut BTreeMap<String, String>) -> Resu
     }
 }
 
-/// The `name` validator of Java's `ConnectorConfig`
-/// (`NonEmptyStringWithoutControlChars`), with the herder's error wording.
-fn validate_name(name: &str) -> Result<(), ApiError> {
-    let problem = if name.is_empty() {
-        "String may not be empty".to_string()
-    } else {
-        let controls: Vec<String> = name
-            .chars()
-            .filter(|c| c.is_control())
-            .map(|c| (c as u32).to_string())
-            .collect();
-        if controls.is_empty() {
-            return Ok(());
-        }
-        format!(
-            "String may not contain control sequences but had the following ASCII chars: {}",
-            controls.join(", ")
-        )
-    };
-    Err(ApiError::bad_request(format!(
-        "Connector configuration is invalid and contains the following 1 error(s):\n\
-         Invalid value {name} for configuration name: {problem}\n\
-         You can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
-    )))
-}
-
 fn reword_not_found(e: ApiError, message: String) -> ApiError {
     if e.status == StatusCode::NOT_FOUND {
         e.with_message(message)
@@ -548,26 +659,17 @@ mod tests {
     }
 
     #[test]
-    fn names_are_validated_like_java() {
-        assert!(validate_name("ok name").is_ok());
-        let empty = validate_name("")
-            .err()
-            .map(|e| e.message)
-            .unwrap_or_default();
+    fn plugin_names_normalize_like_java() {
         assert_eq!(
-            empty,
-            "Connector configuration is invalid and contains the following 1 error(s):\n\
-             Invalid value  for configuration name: String may not be empty\n\
-             You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`"
+            normalized_plugin_name("FileStreamSourceConnector"),
+            "FileStreamSource"
         );
-        let ctl = validate_name("a\u{1}b\n")
-            .err()
-            .map(|e| e.message)
-            .unwrap_or_default();
+        assert_eq!(normalized_plugin_name("Connector"), "Connector");
         assert!(
-            ctl.contains("had the following ASCII chars: 1, 10"),
-            "{ctl}"
+            normalized_plugin_name("org.apache.kafka.connect.file.FileStreamSourceConnector")
+                .ends_with(normalized_plugin_name("FileStreamSource"))
         );
+        assert!(!normalized_plugin_name("FileStreamSink").ends_with("FileStreamSource"));
     }
 
     #[test]

@@ -37,8 +37,18 @@ pub enum Route {
     TaskStatus(String, i32),
     /// `/connectors/{c}/tasks/{t}/restart`
     TaskRestart(String, i32),
+    /// `/connectors/{c}/offsets`
+    Offsets(String),
     /// `/connector-plugins`
     ConnectorPlugins,
+    /// `/connector-plugins/{plugin}/config`
+    PluginConfig(String),
+    /// `/connector-plugins/{plugin}/config/validate`
+    PluginValidate(String),
+    /// `/admin/loggers`
+    Loggers,
+    /// `/admin/loggers/{logger}`
+    Logger(String),
 }
 
 impl Route {
@@ -71,6 +81,11 @@ impl Route {
             ["connectors", c, "resume"] => Route::Resume(name(c)?),
             ["connectors", c, "stop"] => Route::Stop(name(c)?),
             ["connectors", c, "tasks"] => Route::Tasks(name(c)?),
+            ["connectors", c, "offsets"] => Route::Offsets(name(c)?),
+            ["connector-plugins", p, "config"] => Route::PluginConfig(name(p)?),
+            ["connector-plugins", p, "config", "validate"] => Route::PluginValidate(name(p)?),
+            ["admin", "loggers"] => Route::Loggers,
+            ["admin", "loggers", l] => Route::Logger(name(l)?),
             ["connectors", c, "tasks", t, "status"] => Route::TaskStatus(name(c)?, parse_task(t)?),
             ["connectors", c, "tasks", t, "restart"] => {
                 Route::TaskRestart(name(c)?, parse_task(t)?)
@@ -88,7 +103,10 @@ impl Route {
             | Route::Status(_)
             | Route::Tasks(_)
             | Route::TaskStatus(..) => &[Method::GET],
-            Route::ConnectorPlugins => &[Method::GET],
+            Route::ConnectorPlugins | Route::PluginConfig(_) | Route::Loggers => &[Method::GET],
+            Route::PluginValidate(_) => &[Method::PUT],
+            Route::Logger(_) => &[Method::GET, Method::PUT],
+            Route::Offsets(_) => &[Method::GET, Method::PATCH, Method::DELETE],
             Route::Connectors => &[Method::GET, Method::POST],
             Route::Connector(_) => &[Method::GET, Method::DELETE],
             Route::Config(_) => &[Method::GET, Method::PUT, Method::PATCH],
@@ -286,6 +304,25 @@ mod tests {
             ("/connectors/x/nope", None),
             ("/nope", None),
             ("/connectors/x/tasks/1", None),
+            (
+                "/connectors/x/offsets",
+                Some(Route::Offsets("x".to_string())),
+            ),
+            (
+                "/connector-plugins/FileStreamSource/config",
+                Some(Route::PluginConfig("FileStreamSource".to_string())),
+            ),
+            (
+                "/connector-plugins/FileStreamSource/config/validate/",
+                Some(Route::PluginValidate("FileStreamSource".to_string())),
+            ),
+            ("/connector-plugins/x/validate", None),
+            ("/admin/loggers", Some(Route::Loggers)),
+            (
+                "/admin/loggers/kconnect::runtime",
+                Some(Route::Logger("kconnect::runtime".to_string())),
+            ),
+            ("/admin", None),
         ];
         for (path, want) in cases {
             assert_eq!(Route::parse(path), want, "{path}");
@@ -300,6 +337,10 @@ mod tests {
         );
         assert_eq!(Route::Connectors.allow_header(), "GET, POST, HEAD, OPTIONS");
         assert_eq!(Route::Pause("c".into()).allow_header(), "PUT, OPTIONS");
+        assert_eq!(
+            Route::Offsets("c".into()).allow_header(),
+            "GET, PATCH, DELETE, HEAD, OPTIONS"
+        );
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! Mirrors Java's `connect-runtime` (`org.apache.kafka.connect.runtime`).
 
 pub mod config;
+pub mod connector_offsets;
 pub mod herder;
+pub mod loggers;
 pub mod plugins;
 pub mod standalone;
 pub mod status;
 pub mod storage;
+pub mod topic_creation;
 pub mod worker;
 pub mod worker_sink_task;
 pub mod worker_source_task;
-pub mod topic_creation;

@@ -127,8 +127,16 @@ pub async fn start_with_props(
     let worker_id = worker_id(&settings.props);
     let statuses = StatusStore::new(&worker_id);
     let (reconfigure_tx, mut reconfigure_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let worker = Worker::new(settings.clone(), cluster, offsets, statuses, reconfigure_tx);
-    let herder = StandaloneHerder::spawn(StandaloneHerder::new(worker));
+    let worker = Worker::new(
+        settings.clone(),
+        cluster.clone(),
+        offsets,
+        statuses,
+        reconfigure_tx,
+    );
+    let herder = StandaloneHerder::spawn(
+        StandaloneHerder::new(worker).with_kafka(cluster, settings.clone()),
+    );
     {
         // Connector contexts never hold the herder: their requests come here.
         let herder = herder.clone();

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use futures::future::BoxFuture;
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufWriter};
 
+use crate::api::config_def::{ConfigDef, ConfigKey, Importance, Type};
 use crate::api::connector::{Connector, ConnectorContext, Props, SinkConnector};
 use crate::api::data::Value;
 use crate::api::error::{ConnectError, ConnectResult};
@@ -14,6 +15,19 @@ use crate::api::record::{SinkRecord, TopicPartition};
 use crate::api::sink::{SinkTask, SinkTaskContext};
 
 pub const FILE_CONFIG: &str = "file";
+
+/// Java's `FileStreamSinkConnector.CONFIG_DEF`.
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new().define(
+        ConfigKey::new(
+            FILE_CONFIG,
+            Type::String,
+            Importance::High,
+            "Destination filename. If not specified, the standard output will be used",
+        )
+        .with_null_default(),
+    )
+}
 
 /// The connector: every task writes to the same file (Java allows one).
 #[derive(Default)]
@@ -38,11 +52,24 @@ impl Connector for FileStreamSinkConnector {
     fn stop(&mut self) -> ConnectResult<()> {
         Ok(())
     }
+
+    fn config(&self) -> ConfigDef {
+        config_def()
+    }
 }
 
 impl SinkConnector for FileStreamSinkConnector {
     fn create_task(&self) -> Box<dyn SinkTask> {
         Box::new(FileStreamSinkTask::default())
+    }
+
+    /// No offsets of its own and no checks to make (as Java's).
+    fn alter_offsets(
+        &self,
+        _config: &Props,
+        _offsets: &BTreeMap<TopicPartition, Option<i64>>,
+    ) -> ConnectResult<bool> {
+        Ok(true)
     }
 }
 

@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncSeekExt, BufReader};
 
+use crate::api::config_def::{ConfigDef, ConfigKey, Importance, Type, Validator};
 use crate::api::connector::{Connector, ConnectorContext, Props, SourceConnector};
 use crate::api::data::{Schema, Value};
 use crate::api::error::{ConnectError, ConnectResult};
@@ -22,6 +23,38 @@ pub const BATCH_SIZE_CONFIG: &str = "batch.size";
 const DEFAULT_BATCH_SIZE: usize = 2000;
 const FILENAME_FIELD: &str = "filename";
 const POSITION_FIELD: &str = "position";
+
+/// Java's `FileStreamSourceConnector.CONFIG_DEF`, key for key.
+pub fn config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(
+            ConfigKey::new(
+                FILE_CONFIG,
+                Type::String,
+                Importance::High,
+                "Source filename. If not specified, the standard input will be used",
+            )
+            .with_null_default(),
+        )
+        .define(
+            ConfigKey::new(
+                TOPIC_CONFIG,
+                Type::String,
+                Importance::High,
+                "The topic to publish data to",
+            )
+            .with_validator(Validator::NonEmptyString),
+        )
+        .define(
+            ConfigKey::new(
+                BATCH_SIZE_CONFIG,
+                Type::Int,
+                Importance::Low,
+                "The maximum number of records the source task can read from the file each time it is polled",
+            )
+            .with_default(DEFAULT_BATCH_SIZE as i32),
+        )
+}
 
 /// The connector: validates its config and hands it to one task.
 #[derive(Default)]
@@ -54,11 +87,61 @@ impl Connector for FileStreamSourceConnector {
     fn stop(&mut self) -> ConnectResult<()> {
         Ok(())
     }
+
+    fn config(&self) -> ConfigDef {
+        config_def()
+    }
 }
 
 impl SourceConnector for FileStreamSourceConnector {
     fn create_task(&self) -> Box<dyn crate::api::source::SourceTask> {
         Box::new(FileStreamSourceTask::default())
+    }
+
+    /// Java's checks: offsets are only tracked for a file, a partition
+    /// names its `filename`, an offset is null or a non-negative `position`.
+    fn alter_offsets(
+        &self,
+        config: &Props,
+        offsets: &[(Option<SourceMap>, Option<SourceMap>)],
+    ) -> ConnectResult<bool> {
+        if config.get(FILE_CONFIG).is_none_or(|f| f.is_empty()) {
+            return Err(ConnectError::fatal(format!(
+                "Offsets cannot be modified if the '{FILE_CONFIG}' configuration is unspecified. \
+                 This is because stdin is used for input and offsets are not tracked."
+            )));
+        }
+        for (partition, offset) in offsets {
+            // Tombstones are fine for anything, so that garbage can be cleaned up.
+            let Some(offset) = offset else {
+                continue;
+            };
+            let Some(position) = offset.get(POSITION_FIELD) else {
+                return Err(ConnectError::fatal(format!(
+                    "Offset objects should either be null or contain the key '{POSITION_FIELD}'"
+                )));
+            };
+            let Some(position) = position.as_i64() else {
+                return Err(ConnectError::fatal(format!(
+                    "The value for the '{POSITION_FIELD}' key in the offset is expected to be a Long value"
+                )));
+            };
+            if position < 0 {
+                return Err(ConnectError::fatal(format!(
+                    "The value for the '{POSITION_FIELD}' key in the offset should be a non-negative value"
+                )));
+            }
+            let Some(partition) = partition else {
+                return Err(ConnectError::fatal("Partition objects cannot be null"));
+            };
+            if !partition.contains_key(FILENAME_FIELD) {
+                return Err(ConnectError::fatal(format!(
+                    "Partition objects should contain the key '{FILENAME_FIELD}'"
+                )));
+            }
+        }
+        // The task checks the position against the file when it starts.
+        Ok(true)
     }
 }
 

@@ -2,3 +2,4 @@
 //! `Herder`). Standalone now; distributed later.
 
 pub mod standalone;
+pub mod validation;

@@ -5,15 +5,27 @@
 //! lock is held across an await.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use kameo::message::{Context, Message};
 use kameo::Actor;
 
+use crate::api::config_def::{ConfigInfos, ConfigKeyInfo};
 use crate::api::connector::Props;
+use crate::kafka::cluster::Cluster;
 
-use super::super::plugins::find_connector;
+use super::super::connector_offsets::{
+    modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffset,
+    ConnectorOffsets, SinkGroup,
+};
+use super::super::plugins::{find_connector, ConnectorFactory};
 use super::super::status::{ConnectorTaskId, State, Status, TargetState};
-use super::super::worker::Worker;
+use super::super::worker::{Worker, WorkerSettings};
+use super::validation::{
+    config_errors_message, connector_plugin_config, no_such_connector_message,
+    validate_connector_config, validate_connector_config_with_nulls,
+};
 
 /// Why a herder request was refused; the REST layer maps it to a status.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,6 +36,13 @@ pub enum HerderError {
     AlreadyExists(String),
     #[error("{0}")]
     BadRequest(String),
+    /// Not found, with the whole message (Java words some 404s otherwise).
+    #[error("{0}")]
+    NotFoundMessage(String),
+    /// What Java answers with a 500: a `ConnectException` that is not a
+    /// REST exception (an unknown connector class, a failed offset write).
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// Java's `ConnectorInfo`.
@@ -56,6 +75,9 @@ struct ConnectorEntry {
 pub struct StandaloneHerder {
     worker: Worker,
     connectors: BTreeMap<String, ConnectorEntry>,
+    /// The cluster and worker settings, for sink connectors' consumer group
+    /// offsets; without them those requests fail.
+    kafka: Option<(Arc<Cluster>, Arc<WorkerSettings>)>,
 }
 
 impl StandaloneHerder {
@@ -63,7 +85,15 @@ impl StandaloneHerder {
         StandaloneHerder {
             worker,
             connectors: BTreeMap::new(),
+            kafka: None,
         }
+    }
+
+    /// Gives the herder the cluster and settings that sink offset requests
+    /// need.
+    pub fn with_kafka(mut self, cluster: Arc<Cluster>, settings: Arc<WorkerSettings>) -> Self {
+        self.kafka = Some((cluster, settings));
+        self
     }
 
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
@@ -161,19 +191,15 @@ impl Message<PutConnectorConfig> for StandaloneHerder {
         _ctx: &mut Context<Self, Self::Reply>,
     ) -> Self::Reply {
         let mut config = msg.config;
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        if class.trim().is_empty() {
-            return Err(HerderError::BadRequest(
-                "Connector config {} contains no connector type"
-                    .replace("{}", &format!("{config:?}")),
-            ));
+        // REST puts the name in; a config given otherwise gets it here.
+        config
+            .entry("name".to_string())
+            .or_insert_with(|| msg.name.clone());
+        // Java's `putConnectorConfig`: validate first, refuse with every error.
+        let infos = validate_connector_config(&config)?;
+        if let Some(message) = config_errors_message(&infos) {
+            return Err(HerderError::BadRequest(message));
         }
-        if find_connector(&class).is_none() {
-            return Err(HerderError::BadRequest(format!(
-                "Failed to find any class that implements Connector and which name matches {class}"
-            )));
-        }
-        config.insert("name".to_string(), msg.name.clone());
         let exists = self.connectors.contains_key(&msg.name);
         if exists && !msg.allow_replace {
             return Err(HerderError::AlreadyExists(msg.name));
@@ -476,6 +502,149 @@ impl Message<Reconfigure> for StandaloneHerder {
                 entry.task_configs = new_configs;
             }
         }
+    }
+}
+
+/// Validates a connector config (Java's `validateConnectorConfig`): the
+/// REST `ConfigInfos`, even when the config is invalid. Keys given as JSON
+/// nulls are in `null_keys`, not in `config`.
+pub struct ValidateConnectorConfig {
+    pub config: Props,
+    pub null_keys: Vec<String>,
+}
+
+impl Message<ValidateConnectorConfig> for StandaloneHerder {
+    type Reply = Result<ConfigInfos, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: ValidateConnectorConfig,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        validate_connector_config_with_nulls(&msg.config, &msg.null_keys)
+    }
+}
+
+/// A connector plugin's config keys (Java's `connectorPluginConfig`).
+pub struct GetConnectorPluginConfig(pub String);
+
+impl Message<GetConnectorPluginConfig> for StandaloneHerder {
+    type Reply = Result<Vec<ConfigKeyInfo>, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: GetConnectorPluginConfig,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        connector_plugin_config(&msg.0)
+    }
+}
+
+/// Work the herder hands back to be awaited outside the actor, so that a
+/// slow broker never holds up other requests.
+pub type HerderWork<T> = BoxFuture<'static, Result<T, HerderError>>;
+
+/// A connector's offsets (Java's `connectorOffsets`): source offsets from
+/// the offset store, or a sink's consumer group offsets.
+pub struct GetConnectorOffsets(pub String);
+
+impl Message<GetConnectorOffsets> for StandaloneHerder {
+    type Reply = Result<HerderWork<ConnectorOffsets>, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: GetConnectorOffsets,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let name = msg.0;
+        let entry = self
+            .connectors
+            .get(&name)
+            .ok_or_else(|| HerderError::NotFound(name.clone()))?;
+        let class = entry
+            .config
+            .get("connector.class")
+            .cloned()
+            .unwrap_or_default();
+        let plugin = find_connector(&class)
+            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
+        match plugin.factory {
+            ConnectorFactory::Source(_) => {
+                let offsets = source_offsets(self.worker.offsets(), &name);
+                Ok(Box::pin(async move { Ok(offsets) }))
+            }
+            ConnectorFactory::Sink(_) => {
+                let group = self.sink_group(&name, &entry.config)?;
+                Ok(Box::pin(async move { sink_offsets(&group, &name).await }))
+            }
+        }
+    }
+}
+
+/// Alters (`Some`) or resets (`None`) a stopped connector's offsets (Java's
+/// `alterConnectorOffsets` / `resetConnectorOffsets`); the answer is Java's
+/// success message.
+pub struct ModifyConnectorOffsets {
+    pub name: String,
+    pub offsets: Option<Vec<ConnectorOffset>>,
+}
+
+impl Message<ModifyConnectorOffsets> for StandaloneHerder {
+    type Reply = Result<HerderWork<String>, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: ModifyConnectorOffsets,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let name = msg.name;
+        let entry = self
+            .connectors
+            .get(&name)
+            .ok_or_else(|| HerderError::NotFound(name.clone()))?;
+        if entry.target != TargetState::Stopped {
+            return Err(HerderError::BadRequest(format!(
+                "Connectors must be in the STOPPED state before their offsets can be modified. \
+                 This can be done for the specified connector by issuing a 'PUT' request to the \
+                 '/connectors/{name}/stop' endpoint"
+            )));
+        }
+        let config = entry.config.clone();
+        let class = config.get("connector.class").cloned().unwrap_or_default();
+        let plugin = find_connector(&class)
+            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
+        match plugin.factory {
+            ConnectorFactory::Source(make) => {
+                let store = self.worker.offsets().clone();
+                let result = modify_source_offsets(&store, &name, &*make(), &config, msg.offsets);
+                Ok(Box::pin(async move { result }))
+            }
+            ConnectorFactory::Sink(make) => {
+                let group = self.sink_group(&name, &config)?;
+                Ok(Box::pin(async move {
+                    modify_sink_offsets(&group, &name, make, &config, msg.offsets).await
+                }))
+            }
+        }
+    }
+}
+
+impl StandaloneHerder {
+    /// The consumer group of sink connector `name`: `connect-<name>` unless
+    /// the worker's `consumer.group.id` or the connector's
+    /// `consumer.override.group.id` says otherwise, as the worker's tasks use.
+    fn sink_group(&self, name: &str, config: &Props) -> Result<SinkGroup, HerderError> {
+        let Some((cluster, settings)) = &self.kafka else {
+            return Err(HerderError::Internal(format!(
+                "Failed to retrieve consumer group offsets for sink connector {name}"
+            )));
+        };
+        let group_id = settings
+            .client_props("consumer.", config, "consumer.override.")
+            .get("group.id")
+            .cloned()
+            .unwrap_or_else(|| format!("connect-{name}"));
+        Ok(SinkGroup::new(cluster.clone(), group_id))
     }
 }
 
