@@ -146,6 +146,7 @@ impl FileStreamSinkTask {
             };
             self.out = Some(BufWriter::with_capacity(64 * 1024, out));
         }
+        let target = self.describe();
         let Some(out) = self.out.as_mut() else {
             return Ok(());
         };
@@ -154,9 +155,12 @@ impl FileStreamSinkTask {
             text.push_str(&java_to_string(&r.value));
             text.push('\n');
         }
-        out.write_all(text.as_bytes())
-            .await
-            .map_err(|e| ConnectError::retriable(format!("writing to {}: {e}", self.describe())))
+        // Java's PrintStream hands every line to the file at once; one write
+        // per batch keeps that promptness without a syscall per line.
+        let write_error =
+            |e: std::io::Error| ConnectError::retriable(format!("writing to {target}: {e}"));
+        out.write_all(text.as_bytes()).await.map_err(write_error)?;
+        out.flush().await.map_err(write_error)
     }
 
     async fn flush_out(&mut self) -> ConnectResult<()> {
