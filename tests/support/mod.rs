@@ -80,7 +80,13 @@ impl Broker {
     fn start(kind: Kind) -> Result<Broker, String> {
         let pid = std::process::id().to_string();
         let started = Instant::now();
-        let out = broker_sh(&["start", "--owner-pid", &pid]);
+        let mut out = broker_sh(&["start", "--owner-pid", &pid]);
+        if !out.status.success() {
+            // One more try: a start can lose a race for its free ports with
+            // another process on the machine. The first failure is shown.
+            eprintln!("[support] broker start failed, retrying once: {}", describe(&out));
+            out = broker_sh(&["start", "--owner-pid", &pid]);
+        }
         if !out.status.success() {
             return Err(format!(
                 "could not start a Kafka broker with {} start: {}\n{INSTALL_HINT}",
