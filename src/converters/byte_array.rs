@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use crate::api::converter::{Converter, HeaderConverter, SchemaAndValue};
+use crate::api::converter::{Converter, SchemaAndValue};
 use crate::api::data::{Schema, Type, Value};
 use crate::api::error::{ConnectError, ConnectResult};
 
@@ -63,30 +63,10 @@ impl Converter for ByteArrayConverter {
     }
 }
 
-impl HeaderConverter for ByteArrayConverter {
-    fn configure(&mut self, _configs: &HashMap<String, String>) -> ConnectResult<()> {
-        Ok(())
-    }
-
-    fn from_connect_header(
-        &self,
-        topic: &str,
-        _header_key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> ConnectResult<Option<Bytes>> {
-        self.from_connect(topic, schema, value)
-    }
-
-    fn to_connect_header(
-        &self,
-        topic: &str,
-        _header_key: &str,
-        bytes: Option<&Bytes>,
-    ) -> ConnectResult<SchemaAndValue> {
-        self.to_connect(topic, bytes)
-    }
-}
+header_converter_via_converter!(ByteArrayConverter, |this, configs| {
+    let _ = (this, configs);
+    Ok(())
+});
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,42 @@
 //! `SimpleHeaderConverter`), and the lookup by Java class name that
 //! `key.converter`, `value.converter` and `header.converter` use.
 
+/// Implements `HeaderConverter` for a `Converter` by delegating to it, as
+/// Java's converters double as header converters (`ConverterType.HEADER`).
+/// `$configure` turns the header settings into the converter's configuration.
+macro_rules! header_converter_via_converter {
+    ($type:ty, |$this:ident, $configs:ident| $configure:expr) => {
+        impl $crate::api::converter::HeaderConverter for $type {
+            fn configure(
+                &mut self,
+                configs: &std::collections::HashMap<String, String>,
+            ) -> $crate::api::error::ConnectResult<()> {
+                let ($this, $configs) = (self, configs);
+                $configure
+            }
+
+            fn from_connect_header(
+                &self,
+                topic: &str,
+                _header_key: &str,
+                schema: Option<&$crate::api::data::Schema>,
+                value: &$crate::api::data::Value,
+            ) -> $crate::api::error::ConnectResult<Option<bytes::Bytes>> {
+                $crate::api::converter::Converter::from_connect(self, topic, schema, value)
+            }
+
+            fn to_connect_header(
+                &self,
+                topic: &str,
+                _header_key: &str,
+                bytes: Option<&bytes::Bytes>,
+            ) -> $crate::api::error::ConnectResult<$crate::api::converter::SchemaAndValue> {
+                $crate::api::converter::Converter::to_connect(self, topic, bytes)
+            }
+        }
+    };
+}
+
 pub mod boolean;
 pub mod byte_array;
 pub mod json;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use crate::api::converter::{Converter, HeaderConverter, SchemaAndValue};
+use crate::api::converter::{Converter, SchemaAndValue};
 use crate::api::data::{Schema, Value};
 use crate::api::error::{ConnectError, ConnectResult};
 
@@ -167,30 +167,7 @@ impl Converter for StringConverter {
     }
 }
 
-impl HeaderConverter for StringConverter {
-    fn configure(&mut self, configs: &HashMap<String, String>) -> ConnectResult<()> {
-        self.configure_map(configs)
-    }
-
-    fn from_connect_header(
-        &self,
-        topic: &str,
-        _header_key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> ConnectResult<Option<Bytes>> {
-        self.from_connect(topic, schema, value)
-    }
-
-    fn to_connect_header(
-        &self,
-        topic: &str,
-        _header_key: &str,
-        bytes: Option<&Bytes>,
-    ) -> ConnectResult<SchemaAndValue> {
-        self.to_connect(topic, bytes)
-    }
-}
+header_converter_via_converter!(StringConverter, |this, configs| this.configure_map(configs));
 
 #[cfg(test)]
 mod tests {

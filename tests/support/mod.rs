@@ -84,7 +84,10 @@ impl Broker {
         if !out.status.success() {
             // One more try: a start can lose a race for its free ports with
             // another process on the machine. The first failure is shown.
-            eprintln!("[support] broker start failed, retrying once: {}", describe(&out));
+            eprintln!(
+                "[support] broker start failed, retrying once: {}",
+                describe(&out)
+            );
             out = broker_sh(&["start", "--owner-pid", &pid]);
         }
         if !out.status.success() {

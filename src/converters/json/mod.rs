@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
 
-use crate::api::converter::{Converter, HeaderConverter, SchemaAndValue};
+use crate::api::converter::{Converter, SchemaAndValue};
 use crate::api::data::{Schema, Value};
 use crate::api::error::{ConnectError, ConnectResult};
 use parser::JsonNode;
@@ -287,30 +287,7 @@ impl Converter for JsonConverter {
     }
 }
 
-impl HeaderConverter for JsonConverter {
-    fn configure(&mut self, configs: &HashMap<String, String>) -> ConnectResult<()> {
-        self.configure_map(configs)
-    }
-
-    fn from_connect_header(
-        &self,
-        topic: &str,
-        _header_key: &str,
-        schema: Option<&Schema>,
-        value: &Value,
-    ) -> ConnectResult<Option<Bytes>> {
-        Converter::from_connect(self, topic, schema, value)
-    }
-
-    fn to_connect_header(
-        &self,
-        topic: &str,
-        _header_key: &str,
-        bytes: Option<&Bytes>,
-    ) -> ConnectResult<SchemaAndValue> {
-        Converter::to_connect(self, topic, bytes)
-    }
-}
+header_converter_via_converter!(JsonConverter, |this, configs| this.configure_map(configs));
 
 /// A small least-recently-used map (Java's `LRUCache`): when full, the
 /// older half is dropped at once, so eviction costs O(1) amortized.
