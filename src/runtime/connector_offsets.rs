@@ -15,13 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kafka_protocol::messages::delete_groups_request::DeleteGroupsRequest;
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
 use kafka_protocol::messages::offset_delete_request::{
     OffsetDeleteRequest, OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
 };
-use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequest;
 use kafka_protocol::messages::{GroupId, TopicName};
 use kafka_protocol::protocol::StrBytes;
 use serde::ser::{SerializeMap, SerializeStruct};
@@ -33,6 +29,8 @@ use crate::api::data::Value as DataValue;
 use crate::api::record::{SourceMap, TopicPartition};
 use crate::kafka::cluster::Cluster;
 use crate::kafka::group::membership::{GroupConfig, GroupMembership};
+use crate::kafka::group::offsets as wire;
+use crate::kafka::group::TopicPartition as ClientPartition;
 use crate::kafka::messenger::Messenger;
 use crate::kafka::{Error as KafkaError, ErrorCode};
 
@@ -391,31 +389,20 @@ impl SinkGroup {
 
     /// The group's committed offsets (OffsetFetch for all topics).
     pub async fn committed(&self) -> Result<BTreeMap<TopicPartition, i64>, KafkaError> {
-        let request = OffsetFetchRequest::default()
-            .with_group_id(self.group_field())
-            .with_topics(None);
+        let request = wire::fetch_request(&self.group_id, None);
         self.with_coordinator(|coordinator| {
             let request = request.clone();
             async move {
                 let resp = coordinator.request(&request).await?;
                 coordinator.note_throttle(resp.throttle_time_ms);
-                let mut out = BTreeMap::new();
                 // A deleted (reset) group has no offsets.
                 if resp.error_code == GROUP_ID_NOT_FOUND {
-                    return Ok(out);
+                    return Ok(BTreeMap::new());
                 }
-                ErrorCode::check(resp.error_code, || "OffsetFetch".to_string())?;
-                for t in &resp.topics {
-                    for p in &t.partitions {
-                        let tp = TopicPartition::new(t.name.0.to_string(), p.partition_index);
-                        ErrorCode::check(p.error_code, || format!("OffsetFetch for {tp}"))?;
-                        // A negative offset: nothing committed.
-                        if p.committed_offset >= 0 {
-                            out.insert(tp, p.committed_offset);
-                        }
-                    }
-                }
-                Ok(out)
+                Ok(wire::committed_offsets(&resp)?
+                    .into_iter()
+                    .map(|(tp, o)| (TopicPartition::new(tp.topic, tp.partition), o))
+                    .collect())
             }
         })
         .await
@@ -424,46 +411,17 @@ impl SinkGroup {
     /// Commits offsets outside any generation, as an admin client does; the
     /// broker refuses it while the group has members.
     async fn commit(&self, offsets: &BTreeMap<TopicPartition, i64>) -> Result<(), KafkaError> {
-        let mut by_topic: BTreeMap<&str, Vec<OffsetCommitRequestPartition>> = BTreeMap::new();
-        for (tp, offset) in offsets {
-            by_topic.entry(&tp.topic).or_default().push(
-                OffsetCommitRequestPartition::default()
-                    .with_partition_index(tp.partition)
-                    .with_committed_offset(*offset)
-                    .with_committed_leader_epoch(-1)
-                    .with_committed_metadata(Some(StrBytes::from_static_str(""))),
-            );
-        }
-        let request = OffsetCommitRequest::default()
-            .with_group_id(self.group_field())
-            .with_generation_id_or_member_epoch(-1)
-            .with_member_id(StrBytes::from_static_str(""))
-            .with_topics(
-                by_topic
-                    .into_iter()
-                    .map(|(t, p)| {
-                        OffsetCommitRequestTopic::default()
-                            .with_name(TopicName(StrBytes::from_string(t.to_string())))
-                            .with_partitions(p)
-                    })
-                    .collect(),
-            );
+        let offsets: BTreeMap<ClientPartition, i64> = offsets
+            .iter()
+            .map(|(tp, o)| (ClientPartition::new(tp.topic.clone(), tp.partition), *o))
+            .collect();
+        let request = wire::commit_request(&self.group_id, -1, "", &offsets);
         self.with_coordinator(|coordinator| {
             let request = request.clone();
             async move {
                 let resp = coordinator.request(&request).await?;
                 coordinator.note_throttle(resp.throttle_time_ms);
-                for t in &resp.topics {
-                    for p in &t.partitions {
-                        ErrorCode::check(p.error_code, || {
-                            format!(
-                                "OffsetCommit for {}-{}",
-                                t.name.0.as_str(),
-                                p.partition_index
-                            )
-                        })?;
-                    }
-                }
+                wire::check_commit(&resp)?;
                 Ok(())
             }
         })

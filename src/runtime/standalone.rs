@@ -108,7 +108,9 @@ pub async fn start_with_props(
         .cloned()
         .ok_or_else(|| ConnectError::fatal("Missing required configuration \"offset.storage.file.filename\" which has no default value."))?;
     let offsets = FileOffsetStore::open(&offsets_file).map_err(ConnectError::fatal)?;
-    let client = ClientConfig::from_props(&settings.client_props("", &Props::new(), "\u{0}"))
+    // The worker's own connection uses its unprefixed settings, as Java's
+    // worker-level admin client does.
+    let client = ClientConfig::from_props(&settings.props)
         .map_err(|e| ConnectError::fatal(e.to_string()))?;
     let cluster = Cluster::connect(client)
         .await

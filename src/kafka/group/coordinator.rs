@@ -6,16 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use kafka_protocol::messages::offset_commit_request::{
-    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
-};
-use kafka_protocol::messages::offset_fetch_request::OffsetFetchRequestTopic;
-use kafka_protocol::messages::{GroupId, OffsetCommitRequest, OffsetFetchRequest, TopicName};
-use kafka_protocol::protocol::StrBytes;
+use kafka_protocol::messages::OffsetFetchRequest;
 
 use super::assignor::{assignor_by_name, PartitionAssignor, RebalanceProtocol};
 use super::consumer_protocol::{Assignment, Subscription, TopicPartition};
 use super::membership::{GroupConfig, GroupMembership};
+use super::offsets as wire;
 use crate::kafka::cluster::Cluster;
 use crate::kafka::config::ConsumerConfig;
 use crate::kafka::error::{Error, ErrorCode, Result};
@@ -323,32 +319,8 @@ impl ConsumerCoordinator {
             .membership
             .generation()
             .unwrap_or_else(|| (String::new(), -1));
-        let mut by_topic: BTreeMap<&str, Vec<OffsetCommitRequestPartition>> = BTreeMap::new();
-        for (tp, offset) in offsets {
-            by_topic.entry(&tp.topic).or_default().push(
-                OffsetCommitRequestPartition::default()
-                    .with_partition_index(tp.partition)
-                    .with_committed_offset(*offset)
-                    .with_committed_leader_epoch(-1)
-                    .with_committed_metadata(Some(StrBytes::from_static_str(""))),
-            );
-        }
-        let request = OffsetCommitRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(
-                self.membership.group_id().to_string(),
-            )))
-            .with_generation_id_or_member_epoch(generation)
-            .with_member_id(StrBytes::from_string(member_id))
-            .with_topics(
-                by_topic
-                    .into_iter()
-                    .map(|(t, p)| {
-                        OffsetCommitRequestTopic::default()
-                            .with_name(TopicName(StrBytes::from_string(t.to_string())))
-                            .with_partitions(p)
-                    })
-                    .collect(),
-            );
+        let request =
+            wire::commit_request(self.membership.group_id(), generation, &member_id, offsets);
         let deadline = Instant::now() + self.cluster.config().connection.request_timeout;
         let mut attempt = 0;
         loop {
@@ -356,17 +328,7 @@ impl ConsumerCoordinator {
                 let coordinator = self.membership.coordinator().await?;
                 let resp = coordinator.request(&request).await?;
                 coordinator.note_throttle(resp.throttle_time_ms);
-                for t in &resp.topics {
-                    for p in &t.partitions {
-                        ErrorCode::check(p.error_code, || {
-                            format!(
-                                "OffsetCommit for {}-{}",
-                                t.name.0.as_str(),
-                                p.partition_index
-                            )
-                        })?;
-                    }
-                }
+                wire::check_commit(&resp)?;
                 Ok::<(), Error>(())
             }
             .await;
@@ -405,25 +367,8 @@ impl ConsumerCoordinator {
         &mut self,
         tps: &[TopicPartition],
     ) -> Result<BTreeMap<TopicPartition, i64>> {
-        let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-        for tp in tps {
-            by_topic.entry(&tp.topic).or_default().push(tp.partition);
-        }
-        let request = OffsetFetchRequest::default()
-            .with_group_id(GroupId(StrBytes::from_string(
-                self.membership.group_id().to_string(),
-            )))
-            .with_topics(Some(
-                by_topic
-                    .into_iter()
-                    .map(|(t, p)| {
-                        OffsetFetchRequestTopic::default()
-                            .with_name(TopicName(StrBytes::from_string(t.to_string())))
-                            .with_partition_indexes(p)
-                    })
-                    .collect(),
-            ))
-            .with_require_stable(true);
+        let request =
+            wire::fetch_request(self.membership.group_id(), Some(tps)).with_require_stable(true);
         let deadline = Instant::now() + self.cluster.config().connection.request_timeout;
         let mut attempt = 0;
         loop {
@@ -437,18 +382,7 @@ impl ConsumerCoordinator {
                 };
                 let resp = coordinator.request_at(&request, version).await?;
                 coordinator.note_throttle(resp.throttle_time_ms);
-                ErrorCode::check(resp.error_code, || "OffsetFetch".to_string())?;
-                let mut out = BTreeMap::new();
-                for t in &resp.topics {
-                    for p in &t.partitions {
-                        let tp = TopicPartition::new(t.name.0.to_string(), p.partition_index);
-                        ErrorCode::check(p.error_code, || format!("OffsetFetch for {tp}"))?;
-                        if p.committed_offset >= 0 {
-                            out.insert(tp, p.committed_offset);
-                        }
-                    }
-                }
-                Ok::<_, Error>(out)
+                wire::committed_offsets(&resp)
             }
             .await;
             match result {

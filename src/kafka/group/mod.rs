@@ -6,5 +6,6 @@ pub mod assignor;
 pub mod consumer_protocol;
 pub mod coordinator;
 pub mod membership;
+pub mod offsets;
 
 pub use consumer_protocol::TopicPartition;
