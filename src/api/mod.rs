@@ -10,5 +10,6 @@ pub mod error;
 pub mod record;
 pub mod sink;
 pub mod source;
+pub mod transform;
 
 pub use error::{ConnectError, ErrorKind};

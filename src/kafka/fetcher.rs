@@ -197,6 +197,13 @@ impl Consumer {
     }
 
     /// Sets the next offset to fetch for `tp`.
+    /// Whether the group asked this member to rejoin (a rebalance is under
+    /// way): the next `poll` rejoins, and eager rebalancing gives up every
+    /// owned partition. Callers commit what they processed before that.
+    pub fn rebalance_pending(&self) -> bool {
+        self.group.as_ref().is_some_and(|g| g.needs_rejoin())
+    }
+
     pub fn seek(&mut self, tp: &TopicPartition, offset: i64) {
         if let Some(state) = self.assignment.get_mut(tp) {
             state.position = Some(offset);

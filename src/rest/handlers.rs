@@ -19,10 +19,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::runtime::herder::standalone::{
-    DeleteConnector, GetConnectorInfo, GetConnectorOffsets, GetConnectorPluginConfig,
-    GetConnectorStatus, GetTaskConfigs, HerderWork, ListConnectors, ModifyConnectorOffsets,
-    PutConnectorConfig, RestartConnector, RestartTask, SetTargetState, StandaloneHerder,
-    ValidateConnectorConfig,
+    DeleteConnector, GetConnectorActiveTopics, GetConnectorInfo, GetConnectorOffsets,
+    GetConnectorPluginConfig, GetConnectorStatus, GetTaskConfigs, HerderWork, ListConnectors,
+    ModifyConnectorOffsets, PutConnectorConfig, ResetConnectorActiveTopics, RestartConnector,
+    RestartTask, SetTargetState, StandaloneHerder, ValidateConnectorConfig,
 };
 use crate::runtime::loggers::{Level, Loggers};
 use crate::runtime::plugins::connector_plugins;
@@ -161,6 +161,16 @@ where
         (Route::PluginValidate(plugin), _) => {
             let body = read_json(req).await?;
             validate_configs(herder, &plugin, &body).await
+        }
+        (Route::Topics(name), _) => {
+            let topics = ask(herder, GetConnectorActiveTopics(name.clone())).await?;
+            let mut body = serde_json::Map::new();
+            body.insert(name, serde_json::json!({ "topics": topics }));
+            Ok(json(StatusCode::OK, &body))
+        }
+        (Route::TopicsReset(name), _) => {
+            ask(herder, ResetConnectorActiveTopics(name)).await?;
+            Ok(empty(StatusCode::ACCEPTED))
         }
         (Route::Offsets(name), Method::GET) => {
             let work = ask(herder, GetConnectorOffsets(name)).await?;

@@ -39,6 +39,10 @@ pub enum Route {
     TaskRestart(String, i32),
     /// `/connectors/{c}/offsets`
     Offsets(String),
+    /// `/connectors/{c}/topics`
+    Topics(String),
+    /// `/connectors/{c}/topics/reset`
+    TopicsReset(String),
     /// `/connector-plugins`
     ConnectorPlugins,
     /// `/connector-plugins/{plugin}/config`
@@ -82,6 +86,8 @@ impl Route {
             ["connectors", c, "stop"] => Route::Stop(name(c)?),
             ["connectors", c, "tasks"] => Route::Tasks(name(c)?),
             ["connectors", c, "offsets"] => Route::Offsets(name(c)?),
+            ["connectors", c, "topics"] => Route::Topics(name(c)?),
+            ["connectors", c, "topics", "reset"] => Route::TopicsReset(name(c)?),
             ["connector-plugins", p, "config"] => Route::PluginConfig(name(p)?),
             ["connector-plugins", p, "config", "validate"] => Route::PluginValidate(name(p)?),
             ["admin", "loggers"] => Route::Loggers,
@@ -102,6 +108,7 @@ impl Route {
             | Route::Health
             | Route::Status(_)
             | Route::Tasks(_)
+            | Route::Topics(_)
             | Route::TaskStatus(..) => &[Method::GET],
             Route::ConnectorPlugins | Route::PluginConfig(_) | Route::Loggers => &[Method::GET],
             Route::PluginValidate(_) => &[Method::PUT],
@@ -111,7 +118,9 @@ impl Route {
             Route::Connector(_) => &[Method::GET, Method::DELETE],
             Route::Config(_) => &[Method::GET, Method::PUT, Method::PATCH],
             Route::Restart(_) | Route::TaskRestart(..) => &[Method::POST],
-            Route::Pause(_) | Route::Resume(_) | Route::Stop(_) => &[Method::PUT],
+            Route::Pause(_) | Route::Resume(_) | Route::Stop(_) | Route::TopicsReset(_) => {
+                &[Method::PUT]
+            }
         }
     }
 

@@ -3,7 +3,14 @@
 //! resolves them: the full class name, the simple name, or the simple name
 //! without its `Connector` suffix.
 
-use crate::api::connector::{SinkConnector, SourceConnector};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::api::connector::{Props, SinkConnector, SourceConnector};
+use crate::api::converter::{Converter, HeaderConverter};
+use crate::api::error::ConnectError;
 use crate::connectors::file::{FileStreamSinkConnector, FileStreamSourceConnector};
 
 /// A constructor of a connector, by kind.
@@ -59,6 +66,82 @@ pub fn find_connector(name: &str) -> Option<ConnectorPlugin> {
         let simple = p.simple_name();
         p.class == name || simple == name || simple.strip_suffix("Connector") == Some(name)
     })
+}
+
+/// The converters of one task (key, value, header).
+#[derive(Clone)]
+pub struct TaskConverters {
+    pub key: Arc<dyn Converter>,
+    pub value: Arc<dyn Converter>,
+    pub header: Option<Arc<dyn HeaderConverter>>,
+}
+
+/// Java's `Plugins.newConverter` / `newHeaderConverter` for a task: the
+/// connector's `key.converter` (etc.) or else the worker's, configured with
+/// the `<kind>.converter.` keys (the worker's, overridden by the connector's).
+pub fn task_converters(
+    worker: &IndexMap<String, String>,
+    connector: &Props,
+) -> Result<TaskConverters, ConnectError> {
+    let key = new_converter(worker, connector, "key.converter", true)?;
+    let value = new_converter(worker, connector, "value.converter", false)?;
+    let header_class = connector
+        .get("header.converter")
+        .or_else(|| worker.get("header.converter"))
+        .cloned()
+        .unwrap_or_else(|| "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_string());
+    let mut header = crate::converters::header_converter_by_class(&header_class).ok_or_else(|| {
+        ConnectError::fatal(format!(
+            "Invalid value {header_class} for configuration header.converter: Class {header_class} could not be found."
+        ))
+    })?;
+    header.configure(&sub_configs(worker, connector, "header.converter"))?;
+    Ok(TaskConverters {
+        key,
+        value,
+        header: Some(Arc::from(header)),
+    })
+}
+
+fn new_converter(
+    worker: &IndexMap<String, String>,
+    connector: &Props,
+    key: &str,
+    is_key: bool,
+) -> Result<Arc<dyn Converter>, ConnectError> {
+    let class = connector
+        .get(key)
+        .or_else(|| worker.get(key))
+        .cloned()
+        .ok_or_else(|| {
+            ConnectError::fatal(format!(
+                "Missing required configuration \"{key}\" which has no default value."
+            ))
+        })?;
+    let mut converter = crate::converters::converter_by_class(&class).ok_or_else(|| {
+        ConnectError::fatal(format!(
+            "Invalid value {class} for configuration {key}: Class {class} could not be found."
+        ))
+    })?;
+    converter.configure(&sub_configs(worker, connector, key), is_key)?;
+    Ok(Arc::from(converter))
+}
+
+/// `<key>.*` settings: the worker's, overridden by the connector's.
+fn sub_configs(
+    worker: &IndexMap<String, String>,
+    connector: &Props,
+    key: &str,
+) -> HashMap<String, String> {
+    let prefix = format!("{key}.");
+    let mut out = HashMap::new();
+    let both = worker.iter().chain(connector.iter());
+    for (k, v) in both {
+        if let Some(rest) = k.strip_prefix(&prefix) {
+            out.insert(rest.to_string(), v.clone());
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -15,10 +15,12 @@ use crate::kafka::cluster::Cluster;
 use crate::kafka::config::ClientConfig;
 
 use super::config::properties::load_properties;
+use super::config::worker::WorkerConfig;
 use super::herder::standalone::{PutConnectorConfig, Reconfigure, Shutdown, StandaloneHerder};
 use super::status::{StatusStore, TargetState};
 use super::storage::offset::FileOffsetStore;
-use super::worker::{Worker, WorkerSettings};
+use super::task_builder::TaskEnvironment;
+use super::worker::Worker;
 
 /// A running standalone worker.
 pub struct Standalone {
@@ -29,6 +31,8 @@ pub struct Standalone {
     pub kafka_cluster_id: String,
     /// The worker's `listeners` setting, for the REST server.
     pub listeners: String,
+    /// The parsed worker config (REST reads topic tracking switches from it).
+    pub config: Arc<WorkerConfig>,
 }
 
 /// Reads a connector config: a `.properties` file, or JSON
@@ -101,17 +105,22 @@ pub async fn start_with_props(
     props: HashMap<String, String>,
     connector_files: &[PathBuf],
 ) -> Result<Standalone, ConnectError> {
-    let settings = Arc::new(WorkerSettings::from_props(props)?);
-    let offsets_file = settings
-        .props
-        .get("offset.storage.file.filename")
-        .cloned()
+    let config =
+        Arc::new(WorkerConfig::standalone(props).map_err(|e| ConnectError::fatal(e.to_string()))?);
+    let offsets_file = config
+        .offset_storage_file_filename
+        .clone()
         .ok_or_else(|| ConnectError::fatal("Missing required configuration \"offset.storage.file.filename\" which has no default value."))?;
     let offsets = FileOffsetStore::open(&offsets_file).map_err(ConnectError::fatal)?;
     // The worker's own connection uses its unprefixed settings, as Java's
     // worker-level admin client does.
-    let client = ClientConfig::from_props(&settings.props)
-        .map_err(|e| ConnectError::fatal(e.to_string()))?;
+    let unprefixed: HashMap<String, String> = config
+        .props
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let client =
+        ClientConfig::from_props(&unprefixed).map_err(|e| ConnectError::fatal(e.to_string()))?;
     let cluster = Cluster::connect(client)
         .await
         .map_err(|e| ConnectError::fatal(format!("cannot reach the Kafka cluster: {e}")))?;
@@ -121,24 +130,21 @@ pub async fn start_with_props(
         .ok()
         .flatten()
         .unwrap_or_default();
-    let listeners = settings
+    let listeners = config
         .props
         .get("listeners")
         .cloned()
         .unwrap_or_else(|| "http://:8083".to_string());
-    let worker_id = worker_id(&settings.props);
-    let statuses = StatusStore::new(&worker_id);
-    let (reconfigure_tx, mut reconfigure_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    let worker = Worker::new(
-        settings.clone(),
-        cluster.clone(),
+    let worker_id = worker_id(&unprefixed);
+    let env = TaskEnvironment {
+        config: config.clone(),
+        cluster,
         offsets,
-        statuses,
-        reconfigure_tx,
-    );
-    let herder = StandaloneHerder::spawn(
-        StandaloneHerder::new(worker).with_kafka(cluster, settings.clone()),
-    );
+        statuses: StatusStore::new(&worker_id),
+    };
+    let (reconfigure_tx, mut reconfigure_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let worker = Worker::spawn(Worker::new(env.clone(), reconfigure_tx));
+    let herder = StandaloneHerder::spawn(StandaloneHerder::new(worker, env));
     {
         // Connector contexts never hold the herder: their requests come here.
         let herder = herder.clone();
@@ -168,6 +174,7 @@ pub async fn start_with_props(
         worker_id,
         kafka_cluster_id,
         listeners,
+        config,
     })
 }
 

@@ -3,7 +3,7 @@
 //! `TargetState`, `ConnectorTaskId`), and the in-memory status store that
 //! standalone mode keeps them in (`MemoryStatusBackingStore`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -70,6 +70,9 @@ pub struct Status {
 struct Statuses {
     connectors: BTreeMap<String, Status>,
     tasks: BTreeMap<ConnectorTaskId, Status>,
+    /// Active topics per connector (Java's `TopicStatus`, KIP-558): the
+    /// topics its tasks produced to or consumed from since the last reset.
+    topics: BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Shared, in-memory statuses (standalone mode).
@@ -131,11 +134,36 @@ impl StatusStore {
             .collect()
     }
 
-    /// Forgets a connector and its tasks (on delete).
+    /// Forgets a connector, its tasks and its active topics (on delete).
     pub fn remove_connector(&self, name: &str) {
         let mut s = self.lock();
         s.connectors.remove(name);
         s.tasks.retain(|id, _| id.connector != name);
+        s.topics.remove(name);
+    }
+
+    /// Records that `connector` used `topic`; true when it was not known yet.
+    pub fn put_topic(&self, connector: &str, topic: &str) -> bool {
+        let mut s = self.lock();
+        let topics = s.topics.entry(connector.to_string()).or_default();
+        if topics.contains(topic) {
+            return false;
+        }
+        topics.insert(topic.to_string())
+    }
+
+    /// The active topics of `connector`, sorted.
+    pub fn topics(&self, connector: &str) -> Vec<String> {
+        self.lock()
+            .topics
+            .get(connector)
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Forgets the active topics of `connector`.
+    pub fn reset_topics(&self, connector: &str) {
+        self.lock().topics.remove(connector);
     }
 
     /// Forgets the tasks of `name` numbered `from` and above.

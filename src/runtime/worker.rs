@@ -1,52 +1,39 @@
-//! The worker (Java's `Worker` + `WorkerConnector`): instantiates connectors
-//! from the plugin registry, asks them for task configs, and runs each task
-//! as its own supervised future. A task that panics or fails becomes FAILED
-//! with its trace; the worker and every other task keep running.
+//! The worker of one process as a kameo actor (Java's `Worker`): starts
+//! connectors and tasks as child actors linked to it, hands task configs
+//! back to the herder, pauses, resumes and stops them. A connector or task
+//! that fails or panics becomes FAILED with its trace; the worker and every
+//! other connector and task keep running.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use kameo::actor::{ActorId, ActorRef, Spawn, WeakActorRef};
+use kameo::error::{ActorStopReason, Infallible};
+use kameo::message::{Context, Message};
+use kameo::Actor;
+use tokio::sync::mpsc::UnboundedSender;
 
-use crate::api::connector::{ConnectorContext, Props, SinkConnector, SourceConnector};
-use crate::api::converter::{Converter, HeaderConverter};
+use crate::api::connector::{ConnectorContext, Props};
 use crate::api::error::ConnectError;
-use crate::kafka::cluster::Cluster;
-use crate::kafka::config::{ConsumerConfig, OffsetReset, ProducerConfig};
-use crate::kafka::fetcher::Consumer;
-use crate::kafka::producer::Producer;
 
 use super::config::provider::{transform, ConfigProviders};
 use super::plugins::{find_connector, ConnectorFactory};
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
-use super::storage::offset::FileOffsetStore;
-use super::topic_creation::TopicCreation;
-use super::{worker_sink_task, worker_source_task};
-
-/// A started connector instance.
-enum ConnectorInstance {
-    Source(Box<dyn SourceConnector>),
-    Sink(Box<dyn SinkConnector>),
-}
-
-/// A running task: its stop switch, target state and supervising future.
-struct TaskHandle {
-    cancel: CancellationToken,
-    target: watch::Sender<TargetState>,
-    supervisor: JoinHandle<()>,
-}
+use super::task_builder::{TaskEnvironment, TaskLoopFactory};
+use super::worker_connector::{
+    run_connector_code, ConnectorInstance, CreateTask, GenerateTaskConfigs, StopConnector,
+    TaskInstance, WorkerConnector,
+};
+use super::worker_task::{SetTaskTarget, StopTask, WorkerTask, WorkerTaskArgs};
 
 /// Connector context handed to connector code: requests go to the herder.
-struct Context {
+struct WorkerConnectorContext {
     name: String,
-    reconfigure: tokio::sync::mpsc::UnboundedSender<String>,
+    reconfigure: UnboundedSender<String>,
     statuses: StatusStore,
 }
 
-impl ConnectorContext for Context {
+impl ConnectorContext for WorkerConnectorContext {
     fn request_task_reconfiguration(&self) {
         let _ = self.reconfigure.send(self.name.clone());
     }
@@ -57,371 +44,35 @@ impl ConnectorContext for Context {
     }
 }
 
-/// Shared worker settings, read once from the worker properties.
-pub struct WorkerSettings {
-    pub props: HashMap<String, String>,
-    pub offset_flush_interval: Duration,
-    pub offset_flush_timeout: Duration,
-    pub shutdown_timeout: Duration,
-}
-
-impl WorkerSettings {
-    pub fn from_props(props: HashMap<String, String>) -> Result<WorkerSettings, ConnectError> {
-        let millis = |key: &str, default: u64| -> Result<Duration, ConnectError> {
-            match props.get(key) {
-                None => Ok(Duration::from_millis(default)),
-                Some(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .map(Duration::from_millis)
-                    .map_err(|_| {
-                        ConnectError::fatal(format!(
-                            "Invalid value {v} for configuration {key}: Not a number of type LONG"
-                        ))
-                    }),
-            }
-        };
-        for required in ["key.converter", "value.converter"] {
-            if !props.contains_key(required) {
-                return Err(ConnectError::fatal(format!(
-                    "Missing required configuration \"{required}\" which has no default value."
-                )));
-            }
-        }
-        Ok(WorkerSettings {
-            offset_flush_interval: millis("offset.flush.interval.ms", 60_000)?,
-            offset_flush_timeout: millis("offset.flush.timeout.ms", 5_000)?,
-            shutdown_timeout: millis("task.shutdown.graceful.timeout.ms", 5_000)?,
-            props,
-        })
-    }
-
-    /// Client properties: `bootstrap.servers` plus the `<prefix>` keys.
-    pub fn client_props(
-        &self,
-        prefix: &str,
-        overrides: &Props,
-        override_prefix: &str,
-    ) -> HashMap<String, String> {
-        let mut out = HashMap::new();
-        if let Some(b) = self.props.get("bootstrap.servers") {
-            out.insert("bootstrap.servers".to_string(), b.clone());
-        }
-        for (k, v) in &self.props {
-            if let Some(rest) = k.strip_prefix(prefix) {
-                out.insert(rest.to_string(), v.clone());
-            }
-        }
-        for (k, v) in overrides {
-            if let Some(rest) = k.strip_prefix(override_prefix) {
-                out.insert(rest.to_string(), v.clone());
-            }
-        }
-        out
-    }
-}
-
-/// The worker of one process.
+/// The worker actor.
 pub struct Worker {
-    settings: Arc<WorkerSettings>,
-    cluster: Arc<Cluster>,
-    offsets: Arc<FileOffsetStore>,
-    statuses: StatusStore,
-    connectors: BTreeMap<String, ConnectorInstance>,
-    tasks: BTreeMap<ConnectorTaskId, TaskHandle>,
-    /// Where connector contexts send reconfiguration requests.
-    reconfigure: tokio::sync::mpsc::UnboundedSender<String>,
+    env: TaskEnvironment,
+    connectors: BTreeMap<String, ActorRef<WorkerConnector>>,
+    tasks: BTreeMap<ConnectorTaskId, ActorRef<WorkerTask>>,
+    /// Where connector contexts send reconfiguration requests (the herder).
+    reconfigure: UnboundedSender<String>,
     /// `config.providers`: `${provider:path:key}` in connector configs is
     /// resolved when a connector or task starts, never stored resolved.
     providers: ConfigProviders,
 }
 
 impl Worker {
-    pub fn new(
-        settings: Arc<WorkerSettings>,
-        cluster: Arc<Cluster>,
-        offsets: Arc<FileOffsetStore>,
-        statuses: StatusStore,
-        reconfigure: tokio::sync::mpsc::UnboundedSender<String>,
-    ) -> Worker {
-        let providers = ConfigProviders::from_worker_props(&settings.props).unwrap_or_else(|e| {
+    pub fn new(env: TaskEnvironment, reconfigure: UnboundedSender<String>) -> Worker {
+        let providers = ConfigProviders::from_worker_props(&env.config.props).unwrap_or_else(|e| {
             tracing::error!(error = %e, "config.providers could not be set up; variables stay unresolved");
             ConfigProviders::new()
         });
         Worker {
-            providers,
-            settings,
-            cluster,
-            offsets,
-            statuses,
+            env,
             connectors: BTreeMap::new(),
             tasks: BTreeMap::new(),
             reconfigure,
+            providers,
         }
     }
 
-    pub fn statuses(&self) -> &StatusStore {
-        &self.statuses
-    }
-
-    pub fn offsets(&self) -> &Arc<FileOffsetStore> {
-        &self.offsets
-    }
-
-    /// Instantiates and starts a connector. Failures become its FAILED status.
-    pub fn start_connector(&mut self, name: &str, config: &Props, target: TargetState) -> bool {
-        let config = match self.resolve(config) {
-            Ok(c) => c,
-            Err(e) => {
-                self.statuses
-                    .put_connector(name, State::Failed, Some(e.to_string()));
-                return false;
-            }
-        };
-        let config = &config;
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let Some(plugin) = find_connector(&class) else {
-            self.statuses.put_connector(
-                name,
-                State::Failed,
-                Some(format!("Failed to find any class that implements Connector and which name matches {class}")),
-            );
-            return false;
-        };
-        let context = || -> Box<dyn ConnectorContext> {
-            Box::new(Context {
-                name: name.to_string(),
-                reconfigure: self.reconfigure.clone(),
-                statuses: self.statuses.clone(),
-            })
-        };
-        let started = match plugin.factory {
-            ConnectorFactory::Source(make) => {
-                let mut c = make();
-                run_connector_code(|| c.start(config.clone(), context()))
-                    .map(|_| ConnectorInstance::Source(c))
-            }
-            ConnectorFactory::Sink(make) => {
-                let mut c = make();
-                run_connector_code(|| c.start(config.clone(), context()))
-                    .map(|_| ConnectorInstance::Sink(c))
-            }
-        };
-        match started {
-            Ok(instance) => {
-                self.connectors.insert(name.to_string(), instance);
-                let state = match target {
-                    TargetState::Started => State::Running,
-                    TargetState::Paused => State::Paused,
-                    TargetState::Stopped => State::Stopped,
-                };
-                self.statuses.put_connector(name, state, None);
-                true
-            }
-            Err(e) => {
-                self.statuses
-                    .put_connector(name, State::Failed, Some(e.to_string()));
-                false
-            }
-        }
-    }
-
-    /// The task configs a started connector wants.
-    pub fn task_configs(&self, name: &str, max_tasks: usize) -> Result<Vec<Props>, ConnectError> {
-        match self.connectors.get(name) {
-            Some(ConnectorInstance::Source(c)) => run_connector_code(|| c.task_configs(max_tasks)),
-            Some(ConnectorInstance::Sink(c)) => run_connector_code(|| c.task_configs(max_tasks)),
-            None => Err(ConnectError::fatal(format!(
-                "connector {name} is not running"
-            ))),
-        }
-    }
-
-    pub fn is_running(&self, name: &str) -> bool {
-        self.connectors.contains_key(name)
-    }
-
-    /// Stops a connector instance (its tasks are stopped separately).
-    pub fn stop_connector(&mut self, name: &str) {
-        if let Some(c) = self.connectors.remove(name) {
-            let result = match c {
-                ConnectorInstance::Source(mut c) => run_connector_code(|| c.stop()),
-                ConnectorInstance::Sink(mut c) => run_connector_code(|| c.stop()),
-            };
-            if let Err(e) = result {
-                tracing::warn!(connector = name, error = %e, "connector stop failed");
-            }
-        }
-    }
-
-    /// Starts task `id` with `task_props`, under the connector's `config`.
-    pub async fn start_task(
-        &mut self,
-        id: ConnectorTaskId,
-        config: &Props,
-        task_props: Props,
-        target: TargetState,
-    ) {
-        self.statuses.put_task(&id, State::Unassigned, None);
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let Some(plugin) = find_connector(&class) else {
-            self.statuses.put_task(
-                &id,
-                State::Failed,
-                Some(format!("no connector class {class}")),
-            );
-            return;
-        };
-        let converters = match self.converters(config) {
-            Ok(c) => c,
-            Err(e) => {
-                self.statuses
-                    .put_task(&id, State::Failed, Some(e.to_string()));
-                return;
-            }
-        };
-        let (key_converter, value_converter, header_converter) = converters;
-        let cancel = CancellationToken::new();
-        let (target_tx, target_rx) = watch::channel(target);
-        let statuses = self.statuses.clone();
-        let future: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = match plugin
-            .factory
-        {
-            ConnectorFactory::Source(_) => {
-                let Some(ConnectorInstance::Source(c)) = self.connectors.get(&id.connector) else {
-                    return;
-                };
-                let task = c.create_task();
-                let props = self
-                    .settings
-                    .client_props("producer.", config, "producer.override.");
-                let producer_config = match ProducerConfig::from_props(&props) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        self.statuses
-                            .put_task(&id, State::Failed, Some(e.to_string()));
-                        return;
-                    }
-                };
-                let producer = Producer::with_cluster(self.cluster.clone(), producer_config);
-                let creation_enabled = self
-                    .settings
-                    .props
-                    .get("topic.creation.enable")
-                    .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
-                let admin = crate::kafka::admin::Admin::with_cluster(self.cluster.clone());
-                let topic_creation =
-                    match TopicCreation::from_config(creation_enabled, config, admin) {
-                        Ok(t) => t,
-                        Err(e) => {
-                            self.statuses
-                                .put_task(&id, State::Failed, Some(e.to_string()));
-                            return;
-                        }
-                    };
-                Box::pin(worker_source_task::run(
-                    worker_source_task::SourceTaskParams {
-                        id: id.clone(),
-                        task,
-                        props: task_props,
-                        producer,
-                        key_converter,
-                        value_converter,
-                        header_converter,
-                        offsets: self.offsets.clone(),
-                        statuses: statuses.clone(),
-                        flush_interval: self.settings.offset_flush_interval,
-                        flush_timeout: self.settings.offset_flush_timeout,
-                        target: target_rx,
-                        cancel: cancel.clone(),
-                        topic_creation,
-                    },
-                ))
-            }
-            ConnectorFactory::Sink(_) => {
-                let Some(ConnectorInstance::Sink(c)) = self.connectors.get(&id.connector) else {
-                    return;
-                };
-                let task = c.create_task();
-                let mut props =
-                    self.settings
-                        .client_props("consumer.", config, "consumer.override.");
-                props
-                    .entry("group.id".to_string())
-                    .or_insert_with(|| format!("connect-{}", id.connector));
-                let consumer_config = match ConsumerConfig::from_props(&props) {
-                    Ok(mut c) => {
-                        if !props.contains_key("auto.offset.reset") {
-                            // Connect's default for sink consumers.
-                            c.auto_offset_reset = OffsetReset::Earliest;
-                        }
-                        c
-                    }
-                    Err(e) => {
-                        self.statuses
-                            .put_task(&id, State::Failed, Some(e.to_string()));
-                        return;
-                    }
-                };
-                let mut consumer = Consumer::with_cluster(self.cluster.clone(), consumer_config);
-                let subscribed = match (config.get("topics"), config.get("topics.regex")) {
-                    (Some(t), _) if !t.trim().is_empty() => {
-                        consumer.subscribe(crate::kafka::config::split_list(t))
-                    }
-                    (_, Some(re)) if !re.trim().is_empty() => consumer.subscribe_pattern(re),
-                    _ => Err(crate::kafka::Error::Config {
-                        key: "topics".to_string(),
-                        message: "Must configure one of topics or topics.regex".to_string(),
-                    }),
-                };
-                if let Err(e) = subscribed {
-                    self.statuses
-                        .put_task(&id, State::Failed, Some(e.to_string()));
-                    return;
-                }
-                Box::pin(worker_sink_task::run(worker_sink_task::SinkTaskParams {
-                    id: id.clone(),
-                    task,
-                    props: task_props,
-                    consumer,
-                    key_converter,
-                    value_converter,
-                    header_converter,
-                    statuses: statuses.clone(),
-                    commit_interval: self.settings.offset_flush_interval,
-                    target: target_rx,
-                    cancel: cancel.clone(),
-                }))
-            }
-        };
-        let runner = tokio::spawn(future);
-        // Supervision: a panic in connector code fails this task only.
-        let task_id = id.clone();
-        let supervisor = tokio::spawn(async move {
-            if let Err(e) = runner.await {
-                if e.is_panic() {
-                    let panic = e.into_panic();
-                    let message = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_else(|| "panic".to_string());
-                    statuses.put_task(
-                        &task_id,
-                        State::Failed,
-                        Some(format!("org.apache.kafka.connect.errors.ConnectException: task panicked: {message}")),
-                    );
-                }
-            }
-        });
-        self.tasks.insert(
-            id,
-            TaskHandle {
-                cancel,
-                target: target_tx,
-                supervisor,
-            },
-        );
+    fn statuses(&self) -> &StatusStore {
+        &self.env.statuses
     }
 
     /// The config with `${provider:path:key}` variables resolved.
@@ -436,139 +87,306 @@ impl Worker {
             .map_err(|e| ConnectError::fatal(e.to_string()))
     }
 
-    /// Key, value and header converters for a connector: its own settings
-    /// first, the worker's otherwise, each with its `<kind>.converter.` keys.
-    #[allow(clippy::type_complexity)]
-    fn converters(
+    /// Creates the task instance and everything it runs with.
+    async fn build_task(
         &self,
+        id: &ConnectorTaskId,
         config: &Props,
-    ) -> Result<
-        (
-            Arc<dyn Converter>,
-            Arc<dyn Converter>,
-            Option<Arc<dyn HeaderConverter>>,
-        ),
-        ConnectError,
-    > {
-        let key = self.converter(config, "key.converter", true)?;
-        let value = self.converter(config, "value.converter", false)?;
-        let header_class = config
-            .get("header.converter")
-            .or_else(|| self.settings.props.get("header.converter"))
-            .cloned()
-            .unwrap_or_else(|| {
-                "org.apache.kafka.connect.storage.SimpleHeaderConverter".to_string()
-            });
-        let header = match crate::converters::header_converter_by_class(&header_class) {
-            Some(mut h) => {
-                h.configure(&self.sub_configs(config, "header.converter"))?;
-                Some(Arc::from(h))
+        task_props: Props,
+    ) -> Result<TaskLoopFactory, ConnectError> {
+        let config = self.resolve(config)?;
+        let task_props = self.resolve(&task_props)?;
+        let connector = self.connectors.get(&id.connector).ok_or_else(|| {
+            ConnectError::fatal(format!("connector {} is not running", id.connector))
+        })?;
+        let instance = connector
+            .ask(CreateTask)
+            .await
+            .map_err(|e| ConnectError::fatal(format!("creating task {id}: {e}")))?;
+        match instance {
+            TaskInstance::Source(task) => {
+                self.env.source_task(id.clone(), task, &config, task_props)
             }
-            None => {
-                return Err(ConnectError::fatal(format!(
-                    "Invalid value {header_class} for configuration header.converter: Class {header_class} could not be found."
-                )))
-            }
-        };
-        Ok((key, value, header))
+            TaskInstance::Sink(task) => self.env.sink_task(id.clone(), task, &config, task_props),
+        }
     }
 
-    fn converter(
-        &self,
-        config: &Props,
-        key: &str,
-        is_key: bool,
-    ) -> Result<Arc<dyn Converter>, ConnectError> {
-        let class = config
-            .get(key)
-            .or_else(|| self.settings.props.get(key))
-            .cloned()
-            .ok_or_else(|| {
+    /// Stops tasks, each within the graceful timeout, all at once.
+    async fn stop_tasks(&mut self, ids: &[ConnectorTaskId]) {
+        let timeout = self.env.config.task_shutdown_graceful_timeout();
+        let stopping: Vec<_> = ids
+            .iter()
+            .filter_map(|id| self.tasks.remove(id))
+            .map(|task| async move {
+                let _ = task.ask(StopTask { timeout }).await;
+                task.wait_for_shutdown().await;
+            })
+            .collect();
+        futures::future::join_all(stopping).await;
+    }
+}
+
+impl Actor for Worker {
+    type Args = Self;
+    type Error = Infallible;
+
+    async fn on_start(args: Self::Args, _me: ActorRef<Self>) -> Result<Self, Self::Error> {
+        Ok(args)
+    }
+
+    /// Supervision: a child that died other than by being stopped is failed
+    /// (a task) or forgotten (a connector); the worker carries on.
+    async fn on_link_died(
+        &mut self,
+        _me: WeakActorRef<Self>,
+        id: ActorId,
+        reason: ActorStopReason,
+    ) -> Result<ControlFlow<ActorStopReason>, Self::Error> {
+        if matches!(reason, ActorStopReason::Normal) {
+            return Ok(ControlFlow::Continue(()));
+        }
+        if let Some(task) = self
+            .tasks
+            .iter()
+            .find(|(_, r)| r.id() == id)
+            .map(|(t, _)| t.clone())
+        {
+            self.tasks.remove(&task);
+            self.statuses().put_task(
+                &task,
+                State::Failed,
+                Some(format!("org.apache.kafka.connect.errors.ConnectException: task actor stopped: {reason}")),
+            );
+        }
+        if let Some(name) = self
+            .connectors
+            .iter()
+            .find(|(_, r)| r.id() == id)
+            .map(|(n, _)| n.clone())
+        {
+            self.connectors.remove(&name);
+            self.statuses().put_connector(
+                &name,
+                State::Failed,
+                Some(format!("org.apache.kafka.connect.errors.ConnectException: connector actor stopped: {reason}")),
+            );
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+/// Instantiates and starts a connector; answers whether it started.
+/// Failures become its FAILED status.
+pub struct StartConnector {
+    pub name: String,
+    pub config: Props,
+    pub target: TargetState,
+}
+
+impl Message<StartConnector> for Worker {
+    type Reply = bool;
+
+    async fn handle(&mut self, msg: StartConnector, ctx: &mut Context<Self, Self::Reply>) -> bool {
+        let name = msg.name;
+        let started = self.resolve(&msg.config).and_then(|config| {
+            let class = config.get("connector.class").cloned().unwrap_or_default();
+            let plugin = find_connector(&class).ok_or_else(|| {
                 ConnectError::fatal(format!(
-                    "Missing required configuration \"{key}\" which has no default value."
+                    "Failed to find any class that implements Connector and which name matches {class}"
                 ))
             })?;
-        let mut converter = crate::converters::converter_by_class(&class).ok_or_else(|| {
-            ConnectError::fatal(format!(
-                "Invalid value {class} for configuration {key}: Class {class} could not be found."
-            ))
-        })?;
-        converter.configure(&self.sub_configs(config, key), is_key)?;
-        Ok(Arc::from(converter))
-    }
-
-    /// `<key>.*` settings: the worker's, overridden by the connector's.
-    fn sub_configs(&self, config: &Props, key: &str) -> HashMap<String, String> {
-        let prefix = format!("{key}.");
-        let mut out = HashMap::new();
-        for source in [&self.settings.props, config] {
-            for (k, v) in source {
-                if let Some(rest) = k.strip_prefix(&prefix) {
-                    out.insert(rest.to_string(), v.clone());
+            let context = Box::new(WorkerConnectorContext {
+                name: name.clone(),
+                reconfigure: self.reconfigure.clone(),
+                statuses: self.statuses().clone(),
+            });
+            match plugin.factory {
+                ConnectorFactory::Source(make) => {
+                    let mut c = make();
+                    run_connector_code(|| c.start(config, context))
+                        .map(|_| ConnectorInstance::Source(c))
+                }
+                ConnectorFactory::Sink(make) => {
+                    let mut c = make();
+                    run_connector_code(|| c.start(config, context))
+                        .map(|_| ConnectorInstance::Sink(c))
                 }
             }
-        }
-        out
-    }
-
-    /// Changes a running task's target state.
-    pub fn set_task_target(&self, id: &ConnectorTaskId, target: TargetState) {
-        if let Some(t) = self.tasks.get(id) {
-            let _ = t.target.send(target);
-        }
-    }
-
-    /// The tasks of `connector` that are running.
-    pub fn task_ids(&self, connector: &str) -> Vec<ConnectorTaskId> {
-        self.tasks
-            .keys()
-            .filter(|id| id.connector == connector)
-            .cloned()
-            .collect()
-    }
-
-    /// Stops tasks and waits (up to the graceful timeout) for them to finish
-    /// their final offset commit.
-    pub async fn stop_tasks(&mut self, ids: &[ConnectorTaskId]) {
-        let mut waiting = Vec::new();
-        for id in ids {
-            if let Some(t) = self.tasks.remove(id) {
-                t.cancel.cancel();
-                waiting.push((id.clone(), t.supervisor));
+        });
+        match started {
+            Ok(instance) => {
+                let actor = WorkerConnector::spawn_link(
+                    ctx.actor_ref(),
+                    WorkerConnector::new(&name, instance),
+                )
+                .await;
+                self.connectors.insert(name.clone(), actor);
+                let state = match msg.target {
+                    TargetState::Started => State::Running,
+                    TargetState::Paused => State::Paused,
+                    TargetState::Stopped => State::Stopped,
+                };
+                self.statuses().put_connector(&name, state, None);
+                true
             }
-        }
-        let deadline = tokio::time::Instant::now() + self.settings.shutdown_timeout;
-        for (id, handle) in waiting {
-            if tokio::time::timeout_at(deadline, handle).await.is_err() {
-                tracing::warn!(task = %id, "task did not stop within task.shutdown.graceful.timeout.ms");
+            Err(e) => {
+                tracing::error!(connector = %name, error = %e, "connector failed to start");
+                self.statuses()
+                    .put_connector(&name, State::Failed, Some(e.to_string()));
+                false
             }
-        }
-    }
-
-    /// Stops everything (worker shutdown).
-    pub async fn stop_all(&mut self) {
-        let ids: Vec<ConnectorTaskId> = self.tasks.keys().cloned().collect();
-        self.stop_tasks(&ids).await;
-        let names: Vec<String> = self.connectors.keys().cloned().collect();
-        for n in names {
-            self.stop_connector(&n);
         }
     }
 }
 
-/// Runs a synchronous call into connector code, turning a panic into an error.
-fn run_connector_code<T>(f: impl FnOnce() -> Result<T, ConnectError>) -> Result<T, ConnectError> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "panic".to_string());
-            Err(ConnectError::fatal(format!(
-                "connector code panicked: {message}"
-            )))
+/// The task configs a started connector wants (Java's
+/// `Worker.connectorTaskConfigs`).
+pub struct ConnectorTaskConfigs {
+    pub name: String,
+    pub max_tasks: usize,
+    pub enforce: bool,
+}
+
+impl Message<ConnectorTaskConfigs> for Worker {
+    type Reply = Result<Vec<Props>, ConnectError>;
+
+    async fn handle(
+        &mut self,
+        msg: ConnectorTaskConfigs,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        let connector = self
+            .connectors
+            .get(&msg.name)
+            .ok_or_else(|| ConnectError::fatal(format!("connector {} is not running", msg.name)))?;
+        connector
+            .ask(GenerateTaskConfigs {
+                max_tasks: msg.max_tasks,
+                enforce: msg.enforce,
+            })
+            .await
+            .map_err(|e| match e {
+                kameo::error::SendError::HandlerError(e) => e,
+                other => ConnectError::fatal(format!(
+                    "asking connector {} for task configs: {other}",
+                    msg.name
+                )),
+            })
+    }
+}
+
+/// Stops a connector instance (its tasks are stopped separately).
+pub struct StopAndAwaitConnector(pub String);
+
+impl Message<StopAndAwaitConnector> for Worker {
+    type Reply = ();
+
+    async fn handle(&mut self, msg: StopAndAwaitConnector, _ctx: &mut Context<Self, Self::Reply>) {
+        if let Some(c) = self.connectors.remove(&msg.0) {
+            let _ = c.ask(StopConnector).await;
+            c.wait_for_shutdown().await;
+        }
+    }
+}
+
+/// Starts task `id` with `task_props`, under the connector's `config`.
+pub struct StartTask {
+    pub id: ConnectorTaskId,
+    pub config: Props,
+    pub task_props: Props,
+    pub target: TargetState,
+}
+
+impl Message<StartTask> for Worker {
+    type Reply = ();
+
+    async fn handle(&mut self, msg: StartTask, ctx: &mut Context<Self, Self::Reply>) {
+        let id = msg.id;
+        self.statuses().put_task(&id, State::Unassigned, None);
+        let task_loop = match self.build_task(&id, &msg.config, msg.task_props).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(task = %id, error = %e, "task failed to start");
+                self.statuses()
+                    .put_task(&id, State::Failed, Some(e.to_string()));
+                return;
+            }
+        };
+        let actor = WorkerTask::spawn_link(
+            ctx.actor_ref(),
+            WorkerTaskArgs {
+                id: id.clone(),
+                statuses: self.statuses().clone(),
+                initial: msg.target,
+                task_loop,
+            },
+        )
+        .await;
+        self.tasks.insert(id, actor);
+    }
+}
+
+/// Pauses or resumes every task of a connector.
+pub struct SetConnectorTarget {
+    pub name: String,
+    pub target: TargetState,
+}
+
+impl Message<SetConnectorTarget> for Worker {
+    type Reply = ();
+
+    async fn handle(&mut self, msg: SetConnectorTarget, _ctx: &mut Context<Self, Self::Reply>) {
+        for (id, task) in &self.tasks {
+            if id.connector == msg.name {
+                let _ = task.tell(SetTaskTarget(msg.target)).await;
+            }
+        }
+    }
+}
+
+/// The tasks of a connector that run on this worker.
+pub struct ConnectorTaskIds(pub String);
+
+impl Message<ConnectorTaskIds> for Worker {
+    type Reply = Vec<ConnectorTaskId>;
+
+    async fn handle(
+        &mut self,
+        msg: ConnectorTaskIds,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        self.tasks
+            .keys()
+            .filter(|id| id.connector == msg.0)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Stops tasks and waits (up to the graceful timeout) for them to finish
+/// their final offset commit.
+pub struct StopAndAwaitTasks(pub Vec<ConnectorTaskId>);
+
+impl Message<StopAndAwaitTasks> for Worker {
+    type Reply = ();
+
+    async fn handle(&mut self, msg: StopAndAwaitTasks, _ctx: &mut Context<Self, Self::Reply>) {
+        self.stop_tasks(&msg.0).await;
+    }
+}
+
+/// Stops every task and connector (worker shutdown).
+pub struct StopAll;
+
+impl Message<StopAll> for Worker {
+    type Reply = ();
+
+    async fn handle(&mut self, _msg: StopAll, _ctx: &mut Context<Self, Self::Reply>) {
+        let ids: Vec<ConnectorTaskId> = self.tasks.keys().cloned().collect();
+        self.stop_tasks(&ids).await;
+        for (_, c) in std::mem::take(&mut self.connectors) {
+            let _ = c.ask(StopConnector).await;
+            c.wait_for_shutdown().await;
         }
     }
 }

@@ -7,11 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
-
 use crate::api::connector::Props;
-use crate::api::converter::{Converter, HeaderConverter};
 use crate::api::error::ConnectError;
 use crate::api::record::{
     ConnectHeader, SinkRecord, TimestampType, TopicPartition as SdkPartition,
@@ -19,7 +15,10 @@ use crate::api::record::{
 use crate::api::sink::{SinkTask, SinkTaskContext, SinkTaskRequests};
 use crate::kafka::fetcher::{Consumer, PartitionRecords, TopicPartition};
 
+use super::plugins::TaskConverters;
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
+use super::transformation_chain::TransformationChain;
+use super::worker_task::TaskControl;
 
 /// Everything a sink task runs with.
 pub struct SinkTaskParams {
@@ -28,13 +27,15 @@ pub struct SinkTaskParams {
     pub props: Props,
     /// Subscribed already (topics or regex) in group `connect-<connector>`.
     pub consumer: Consumer,
-    pub key_converter: Arc<dyn Converter>,
-    pub value_converter: Arc<dyn Converter>,
-    pub header_converter: Option<Arc<dyn HeaderConverter>>,
+    pub converters: TaskConverters,
+    /// The connector's SMTs, applied after the converters.
+    pub transformations: TransformationChain<SinkRecord>,
     pub statuses: StatusStore,
+    /// `topic.tracking.enable`: record the topics this task consumes.
+    pub track_topics: bool,
     pub commit_interval: Duration,
-    pub target: watch::Receiver<TargetState>,
-    pub cancel: CancellationToken,
+    /// Target state and stop signal from the task's actor.
+    pub control: TaskControl,
 }
 
 fn sdk(tp: &TopicPartition) -> SdkPartition {
@@ -48,14 +49,14 @@ pub async fn run(p: SinkTaskParams) {
         mut task,
         props,
         mut consumer,
-        key_converter,
-        value_converter,
-        header_converter,
+        converters,
+        transformations,
         statuses,
+        track_topics,
         commit_interval,
-        mut target,
-        cancel,
+        control,
     } = p;
+    let TaskControl { mut target, cancel } = control;
     let requests = Arc::new(Mutex::new(SinkTaskRequests::default()));
     let context = SinkTaskContext {
         configs: props.clone(),
@@ -89,6 +90,17 @@ pub async fn run(p: SinkTaskParams) {
                 consumer.resume(&all);
                 statuses.put_task(&id, State::Running, None);
             }
+        }
+        if consumer.rebalance_pending() && !owned.is_empty() {
+            // Java's `onPartitionsRevoked`: commit what was put before the
+            // rebalance can hand the partitions to another task, so that the
+            // new owner does not see them again.
+            if let Err(e) = commit(&id, &mut *task, &mut consumer, &consumed, &mut committed).await
+            {
+                failure = Some(e);
+                break 'run;
+            }
+            last_commit = Instant::now();
         }
         let polled = tokio::select! {
             _ = cancel.cancelled() => break 'run,
@@ -126,18 +138,23 @@ pub async fn run(p: SinkTaskParams) {
             owned = now_owned;
         }
         if !batches.is_empty() {
-            let records = match convert(
-                &batches,
-                &*key_converter,
-                &*value_converter,
-                header_converter.as_deref(),
-            ) {
-                Ok(r) => r,
-                Err(e) => {
-                    failure = Some(e);
-                    break 'run;
+            if track_topics {
+                let mut last: Option<&str> = None;
+                for b in &batches {
+                    if last != Some(&*b.topic) {
+                        statuses.put_topic(&id.connector, &b.topic);
+                        last = Some(&b.topic);
+                    }
                 }
-            };
+            }
+            let records =
+                match convert(&batches, &converters).and_then(|r| transformations.apply_batch(r)) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        failure = Some(e);
+                        break 'run;
+                    }
+                };
             for b in &batches {
                 if let Some(last) = b.records.last() {
                     consumed.insert(
@@ -254,10 +271,13 @@ async fn commit(
 /// naming its topic, partition and offset.
 fn convert(
     batches: &[PartitionRecords],
-    key_converter: &dyn Converter,
-    value_converter: &dyn Converter,
-    header_converter: Option<&dyn HeaderConverter>,
+    converters: &TaskConverters,
 ) -> Result<Vec<SinkRecord>, ConnectError> {
+    let (key_converter, value_converter, header_converter) = (
+        &*converters.key,
+        &*converters.value,
+        converters.header.as_deref(),
+    );
     let mut out = Vec::with_capacity(batches.iter().map(|b| b.records.len()).sum());
     for b in batches {
         let topic = b.topic.to_string();

@@ -13,20 +13,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::connector::Props;
-use crate::api::converter::{Converter, HeaderConverter};
 use crate::api::error::ConnectError;
-use crate::api::record::SourceRecord;
+use crate::api::record::{SourceMap, SourceRecord};
 use crate::api::source::{SourceTask, SourceTaskContext};
 use crate::kafka::batch::Header;
 use crate::kafka::producer::{DeliveryFuture, Producer, ProducerRecord};
 
+use super::plugins::TaskConverters;
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::storage::offset::{offset_key, offset_value, ConnectorOffsetReader, FileOffsetStore};
 use super::topic_creation::TopicCreation;
+use super::transformation_chain::TransformationChain;
+use super::worker_task::TaskControl;
 
 /// Everything a source task runs with.
 pub struct SourceTaskParams {
@@ -34,17 +36,19 @@ pub struct SourceTaskParams {
     pub task: Box<dyn SourceTask>,
     pub props: Props,
     pub producer: Producer,
-    pub key_converter: Arc<dyn Converter>,
-    pub value_converter: Arc<dyn Converter>,
-    pub header_converter: Option<Arc<dyn HeaderConverter>>,
+    pub converters: TaskConverters,
+    /// The connector's SMTs, applied before the converters.
+    pub transformations: TransformationChain<SourceRecord>,
     pub offsets: Arc<FileOffsetStore>,
     pub statuses: StatusStore,
+    /// `topic.tracking.enable`: record the topics this task produces to.
+    pub track_topics: bool,
     /// `offset.flush.interval.ms`.
     pub flush_interval: Duration,
     /// `offset.flush.timeout.ms`: how long a flush waits for acks on stop.
     pub flush_timeout: Duration,
-    pub target: watch::Receiver<TargetState>,
-    pub cancel: CancellationToken,
+    /// Target state and stop signal from the task's actor.
+    pub control: TaskControl,
     /// Creates topics on first use, when the connector asks for it.
     pub topic_creation: Option<TopicCreation>,
 }
@@ -70,17 +74,17 @@ pub async fn run(p: SourceTaskParams) {
         mut task,
         props,
         producer,
-        key_converter,
-        value_converter,
-        header_converter,
+        converters,
+        transformations,
         offsets,
         statuses,
+        track_topics,
         flush_interval,
         flush_timeout,
-        mut target,
-        cancel,
+        control,
         mut topic_creation,
     } = p;
+    let TaskControl { mut target, cancel } = control;
     let context = SourceTaskContext {
         offset_storage_reader: Box::new(ConnectorOffsetReader {
             store: offsets.clone(),
@@ -128,10 +132,15 @@ pub async fn run(p: SourceTaskParams) {
             }
         };
         if !records.is_empty() {
-            let converters = Converters {
-                key: &*key_converter,
-                value: &*value_converter,
-                header: header_converter.as_deref(),
+            // Offsets come from every polled record, also those a
+            // transformation drops: those count as done once the batch is.
+            let batch_offsets = last_offsets(&id, &records);
+            let records = match transformations.apply_batch(records) {
+                Ok(r) => r,
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    break 'run;
+                }
             };
             match send_batch(
                 &id,
@@ -142,8 +151,14 @@ pub async fn run(p: SourceTaskParams) {
             )
             .await
             {
-                Ok(batch) => {
-                    let _ = batches_tx.send(batch);
+                Ok(deliveries) => {
+                    if track_topics {
+                        record_active_topics(&statuses, &id.connector, &records);
+                    }
+                    let _ = batches_tx.send(InFlightBatch {
+                        deliveries,
+                        offsets: batch_offsets,
+                    });
                 }
                 Err(e) => {
                     failure = Some(e.to_string());
@@ -197,11 +212,30 @@ fn fail(statuses: &StatusStore, id: &ConnectorTaskId, trace: &str) {
     statuses.put_task(id, State::Failed, Some(trace.to_string()));
 }
 
-/// The converters of one task.
-struct Converters<'a> {
-    key: &'a dyn Converter,
-    value: &'a dyn Converter,
-    header: Option<&'a dyn HeaderConverter>,
+/// Records the topics of a sent batch as the connector's active topics
+/// (KIP-558); one store lookup per run of records with the same topic.
+fn record_active_topics(statuses: &StatusStore, connector: &str, records: &[SourceRecord]) {
+    let mut last: Option<&str> = None;
+    for r in records {
+        if last != Some(r.topic.as_str()) {
+            statuses.put_topic(connector, &r.topic);
+            last = Some(&r.topic);
+        }
+    }
+}
+
+/// The last source offset of each source partition in a polled batch,
+/// serialized once per partition, not per record.
+fn last_offsets(id: &ConnectorTaskId, records: &[SourceRecord]) -> HashMap<Vec<u8>, Vec<u8>> {
+    let mut last: HashMap<&SourceMap, &SourceMap> = HashMap::new();
+    for r in records {
+        if !r.source_partition.is_empty() {
+            last.insert(&r.source_partition, &r.source_offset);
+        }
+    }
+    last.into_iter()
+        .map(|(partition, offset)| (offset_key(&id.connector, partition), offset_value(offset)))
+        .collect()
 }
 
 /// Converts and sends one polled batch.
@@ -209,14 +243,15 @@ async fn send_batch(
     id: &ConnectorTaskId,
     producer: &Producer,
     records: &[SourceRecord],
-    converters: &Converters<'_>,
+    converters: &TaskConverters,
     mut topic_creation: Option<&mut TopicCreation>,
-) -> Result<InFlightBatch, ConnectError> {
-    let (key_converter, value_converter, header_converter) =
-        (converters.key, converters.value, converters.header);
+) -> Result<Vec<DeliveryFuture>, ConnectError> {
+    let (key_converter, value_converter, header_converter) = (
+        &*converters.key,
+        &*converters.value,
+        converters.header.as_deref(),
+    );
     let mut deliveries = Vec::with_capacity(records.len());
-    let mut last_offsets: HashMap<&crate::api::record::SourceMap, &crate::api::record::SourceMap> =
-        HashMap::new();
     for r in records {
         let key = key_converter
             .from_connect(&r.topic, r.key_schema.as_ref(), &r.key)
@@ -268,19 +303,8 @@ async fn send_batch(
                 ))
             })?;
         deliveries.push(delivery);
-        if !r.source_partition.is_empty() {
-            last_offsets.insert(&r.source_partition, &r.source_offset);
-        }
     }
-    // Keys must be computed once per partition, not per record.
-    let offsets = last_offsets
-        .into_iter()
-        .map(|(partition, offset)| (offset_key(&id.connector, partition), offset_value(offset)))
-        .collect();
-    Ok(InFlightBatch {
-        deliveries,
-        offsets,
-    })
+    Ok(deliveries)
 }
 
 /// Awaits batches in submission order; a batch's offsets count once all its

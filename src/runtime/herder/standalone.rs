@@ -5,7 +5,6 @@
 //! lock is held across an await.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use kameo::message::{Context, Message};
@@ -13,15 +12,20 @@ use kameo::Actor;
 
 use crate::api::config_def::{ConfigInfos, ConfigKeyInfo};
 use crate::api::connector::Props;
-use crate::kafka::cluster::Cluster;
+use kameo::actor::ActorRef;
 
+use super::super::config::connector::ConnectorConfig;
 use super::super::connector_offsets::{
     modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffset,
     ConnectorOffsets, SinkGroup,
 };
 use super::super::plugins::{find_connector, ConnectorFactory};
-use super::super::status::{ConnectorTaskId, State, Status, TargetState};
-use super::super::worker::{Worker, WorkerSettings};
+use super::super::status::{ConnectorTaskId, State, Status, StatusStore, TargetState};
+use super::super::task_builder::TaskEnvironment;
+use super::super::worker::{
+    ConnectorTaskConfigs, ConnectorTaskIds, SetConnectorTarget, StartConnector, StartTask, StopAll,
+    StopAndAwaitConnector, StopAndAwaitTasks, Worker,
+};
 use super::validation::{
     config_errors_message, connector_plugin_config, no_such_connector_message,
     validate_connector_config, validate_connector_config_with_nulls,
@@ -39,6 +43,9 @@ pub enum HerderError {
     /// Not found, with the whole message (Java words some 404s otherwise).
     #[error("{0}")]
     NotFoundMessage(String),
+    /// Refused by a worker setting (Java's 403 `ConnectRestException`).
+    #[error("{0}")]
+    Forbidden(String),
     /// What Java answers with a 500: a `ConnectException` that is not a
     /// REST exception (an unknown connector class, a failed offset write).
     #[error("{0}")]
@@ -73,27 +80,94 @@ struct ConnectorEntry {
 /// The standalone herder actor.
 #[derive(Actor)]
 pub struct StandaloneHerder {
-    worker: Worker,
+    worker: ActorRef<Worker>,
+    /// The worker's shared handles: statuses, offsets, the cluster (for sink
+    /// connectors' consumer group offsets) and the worker config.
+    env: TaskEnvironment,
     connectors: BTreeMap<String, ConnectorEntry>,
-    /// The cluster and worker settings, for sink connectors' consumer group
-    /// offsets; without them those requests fail.
-    kafka: Option<(Arc<Cluster>, Arc<WorkerSettings>)>,
 }
 
 impl StandaloneHerder {
-    pub fn new(worker: Worker) -> StandaloneHerder {
+    pub fn new(worker: ActorRef<Worker>, env: TaskEnvironment) -> StandaloneHerder {
         StandaloneHerder {
             worker,
+            env,
             connectors: BTreeMap::new(),
-            kafka: None,
         }
     }
 
-    /// Gives the herder the cluster and settings that sink offset requests
-    /// need.
-    pub fn with_kafka(mut self, cluster: Arc<Cluster>, settings: Arc<WorkerSettings>) -> Self {
-        self.kafka = Some((cluster, settings));
-        self
+    fn statuses(&self) -> &StatusStore {
+        &self.env.statuses
+    }
+
+    async fn task_ids(&self, name: &str) -> Vec<ConnectorTaskId> {
+        self.worker
+            .ask(ConnectorTaskIds(name.to_string()))
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn stop_tasks(&self, ids: Vec<ConnectorTaskId>) {
+        if let Err(e) = self.worker.ask(StopAndAwaitTasks(ids)).await {
+            tracing::error!(error = %e, "the worker did not stop tasks");
+        }
+    }
+
+    async fn start_task(
+        &self,
+        id: ConnectorTaskId,
+        config: &Props,
+        props: Props,
+        target: TargetState,
+    ) {
+        let start = StartTask {
+            id,
+            config: config.clone(),
+            task_props: props,
+            target,
+        };
+        if let Err(e) = self.worker.ask(start).await {
+            tracing::error!(error = %e, "the worker did not start a task");
+        }
+    }
+
+    /// Asks the running connector for its task configs, as many as its
+    /// `tasks.max` allows.
+    async fn generate_task_configs(
+        &self,
+        name: &str,
+        config: &Props,
+    ) -> Result<Vec<Props>, String> {
+        let parsed = ConnectorConfig::new(config.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .map_err(|e| e.to_string())?;
+        self.worker
+            .ask(ConnectorTaskConfigs {
+                name: name.to_string(),
+                max_tasks: parsed.tasks_max.max(1) as usize,
+                enforce: parsed.tasks_max_enforce,
+            })
+            .await
+            .map_err(|e| match e {
+                kameo::error::SendError::HandlerError(e) => e.to_string(),
+                other => other.to_string(),
+            })
+    }
+
+    /// Starts every task config of `name`.
+    async fn start_tasks(
+        &self,
+        name: &str,
+        config: &Props,
+        task_configs: &[Props],
+        target: TargetState,
+    ) {
+        for (i, props) in task_configs.iter().enumerate() {
+            let id = ConnectorTaskId {
+                connector: name.to_string(),
+                task: i as i32,
+            };
+            self.start_task(id, config, props.clone(), target).await;
+        }
     }
 
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
@@ -122,37 +196,29 @@ impl StandaloneHerder {
         let config = entry.config.clone();
         let target = entry.target;
         if target == TargetState::Stopped {
-            self.worker
-                .statuses()
-                .put_connector(name, State::Stopped, None);
+            self.statuses().put_connector(name, State::Stopped, None);
             return;
         }
-        if !self.worker.start_connector(name, &config, target) {
+        let started = self
+            .worker
+            .ask(StartConnector {
+                name: name.to_string(),
+                config: config.clone(),
+                target,
+            })
+            .await
+            .unwrap_or(false);
+        if !started {
             return;
         }
-        let max_tasks = config
-            .get("tasks.max")
-            .and_then(|t| t.trim().parse::<usize>().ok())
-            .unwrap_or(1)
-            .max(1);
-        let task_configs = match self.worker.task_configs(name, max_tasks) {
+        let task_configs = match self.generate_task_configs(name, &config).await {
             Ok(t) => t,
             Err(e) => {
-                self.worker
-                    .statuses()
-                    .put_connector(name, State::Failed, Some(e.to_string()));
+                self.statuses().put_connector(name, State::Failed, Some(e));
                 return;
             }
         };
-        for (i, props) in task_configs.iter().enumerate() {
-            let id = ConnectorTaskId {
-                connector: name.to_string(),
-                task: i as i32,
-            };
-            self.worker
-                .start_task(id, &config, props.clone(), target)
-                .await;
-        }
+        self.start_tasks(name, &config, &task_configs, target).await;
         if let Some(entry) = self.connectors.get_mut(name) {
             entry.task_configs = task_configs;
         }
@@ -160,9 +226,15 @@ impl StandaloneHerder {
 
     /// Stops the connector and its tasks (configs stay).
     async fn stop(&mut self, name: &str) {
-        let ids = self.worker.task_ids(name);
-        self.worker.stop_tasks(&ids).await;
-        self.worker.stop_connector(name);
+        let ids = self.task_ids(name).await;
+        self.stop_tasks(ids).await;
+        if let Err(e) = self
+            .worker
+            .ask(StopAndAwaitConnector(name.to_string()))
+            .await
+        {
+            tracing::error!(connector = name, error = %e, "the worker did not stop the connector");
+        }
     }
 }
 
@@ -242,7 +314,7 @@ impl Message<DeleteConnector> for StandaloneHerder {
         }
         self.stop(&msg.0).await;
         self.connectors.remove(&msg.0);
-        self.worker.statuses().remove_connector(&msg.0);
+        self.statuses().remove_connector(&msg.0);
         Ok(())
     }
 }
@@ -324,7 +396,7 @@ impl Message<GetConnectorStatus> for StandaloneHerder {
             .connectors
             .get(&msg.0)
             .ok_or_else(|| HerderError::NotFound(msg.0.clone()))?;
-        let statuses = self.worker.statuses();
+        let statuses = self.statuses();
         let connector = statuses.connector(&msg.0).unwrap_or(Status {
             state: State::Unassigned,
             trace: None,
@@ -367,22 +439,29 @@ impl Message<SetTargetState> for StandaloneHerder {
             (a, b) if a == b => {}
             (_, TargetState::Stopped) => {
                 self.stop(&msg.name).await;
-                self.worker.statuses().remove_tasks_from(&msg.name, 0);
-                self.worker
-                    .statuses()
+                // Java writes an empty task list for a stopped connector.
+                if let Some(entry) = self.connectors.get_mut(&msg.name) {
+                    entry.task_configs.clear();
+                }
+                self.statuses().remove_tasks_from(&msg.name, 0);
+                self.statuses()
                     .put_connector(&msg.name, State::Stopped, None);
             }
             (TargetState::Stopped, _) => self.start(&msg.name).await,
             (_, target) => {
-                for id in self.worker.task_ids(&msg.name) {
-                    self.worker.set_task_target(&id, target);
-                }
+                let _ = self
+                    .worker
+                    .ask(SetConnectorTarget {
+                        name: msg.name.clone(),
+                        target,
+                    })
+                    .await;
                 let state = if target == TargetState::Paused {
                     State::Paused
                 } else {
                     State::Running
                 };
-                self.worker.statuses().put_connector(&msg.name, state, None);
+                self.statuses().put_connector(&msg.name, state, None);
             }
         }
         Ok(())
@@ -407,7 +486,7 @@ impl Message<RestartConnector> for StandaloneHerder {
         if !self.connectors.contains_key(&msg.name) {
             return Err(HerderError::NotFound(msg.name));
         }
-        let statuses = self.worker.statuses().clone();
+        let statuses = self.statuses().clone();
         let connector_failed = statuses
             .connector(&msg.name)
             .is_some_and(|s| s.state == State::Failed);
@@ -451,8 +530,8 @@ impl Message<RestartTask> for StandaloneHerder {
             .ok_or_else(|| HerderError::NotFound(format!("Task {id}")))?;
         let config = entry.config.clone();
         let target = entry.target;
-        self.worker.stop_tasks(std::slice::from_ref(&id)).await;
-        self.worker.start_task(id, &config, props, target).await;
+        self.stop_tasks(vec![id.clone()]).await;
+        self.start_task(id, &config, props, target).await;
         Ok(())
     }
 }
@@ -471,33 +550,27 @@ impl Message<Reconfigure> for StandaloneHerder {
         let Some(entry) = self.connectors.get(&msg.0) else {
             return;
         };
-        let max_tasks = entry
-            .config
-            .get("tasks.max")
-            .and_then(|t| t.trim().parse::<usize>().ok())
-            .unwrap_or(1)
-            .max(1);
-        let Ok(new_configs) = self.worker.task_configs(&msg.0, max_tasks) else {
+        if entry.target == TargetState::Stopped {
             return;
-        };
-        if new_configs != entry.task_configs {
-            tracing::info!(connector = %msg.0, "task configs changed; restarting tasks");
-            let config = entry.config.clone();
-            let target = entry.target;
-            let ids = self.worker.task_ids(&msg.0);
-            self.worker.stop_tasks(&ids).await;
-            self.worker
-                .statuses()
-                .remove_tasks_from(&msg.0, new_configs.len() as i32);
-            for (i, props) in new_configs.iter().enumerate() {
-                let id = ConnectorTaskId {
-                    connector: msg.0.clone(),
-                    task: i as i32,
-                };
-                self.worker
-                    .start_task(id, &config, props.clone(), target)
-                    .await;
+        }
+        let config = entry.config.clone();
+        let target = entry.target;
+        let previous = entry.task_configs.clone();
+        let new_configs = match self.generate_task_configs(&msg.0, &config).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(connector = %msg.0, error = %e, "task reconfiguration failed");
+                return;
             }
+        };
+        if new_configs != previous {
+            tracing::info!(connector = %msg.0, "task configs changed; restarting tasks");
+            let ids = self.task_ids(&msg.0).await;
+            self.stop_tasks(ids).await;
+            self.statuses()
+                .remove_tasks_from(&msg.0, new_configs.len() as i32);
+            self.start_tasks(&msg.0, &config, &new_configs, target)
+                .await;
             if let Some(entry) = self.connectors.get_mut(&msg.0) {
                 entry.task_configs = new_configs;
             }
@@ -570,7 +643,7 @@ impl Message<GetConnectorOffsets> for StandaloneHerder {
             .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
         match plugin.factory {
             ConnectorFactory::Source(_) => {
-                let offsets = source_offsets(self.worker.offsets(), &name);
+                let offsets = source_offsets(&self.env.offsets, &name);
                 Ok(Box::pin(async move { Ok(offsets) }))
             }
             ConnectorFactory::Sink(_) => {
@@ -615,7 +688,7 @@ impl Message<ModifyConnectorOffsets> for StandaloneHerder {
             .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
         match plugin.factory {
             ConnectorFactory::Source(make) => {
-                let store = self.worker.offsets().clone();
+                let store = self.env.offsets.clone();
                 let result = modify_source_offsets(&store, &name, &*make(), &config, msg.offsets);
                 Ok(Box::pin(async move { result }))
             }
@@ -634,17 +707,51 @@ impl StandaloneHerder {
     /// the worker's `consumer.group.id` or the connector's
     /// `consumer.override.group.id` says otherwise, as the worker's tasks use.
     fn sink_group(&self, name: &str, config: &Props) -> Result<SinkGroup, HerderError> {
-        let Some((cluster, settings)) = &self.kafka else {
-            return Err(HerderError::Internal(format!(
-                "Failed to retrieve consumer group offsets for sink connector {name}"
-            )));
-        };
-        let group_id = settings
-            .client_props("consumer.", config, "consumer.override.")
-            .get("group.id")
-            .cloned()
-            .unwrap_or_else(|| format!("connect-{name}"));
-        Ok(SinkGroup::new(cluster.clone(), group_id))
+        let group_id = self.env.sink_group_id(name, config);
+        Ok(SinkGroup::new(self.env.cluster.clone(), group_id))
+    }
+}
+
+/// The topics a connector used (Java's `connectorActiveTopics`): an unknown
+/// connector simply has none.
+pub struct GetConnectorActiveTopics(pub String);
+
+impl Message<GetConnectorActiveTopics> for StandaloneHerder {
+    type Reply = Result<Vec<String>, HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: GetConnectorActiveTopics,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        if !self.env.config.topic_tracking_enable {
+            return Err(HerderError::Forbidden("Topic tracking is disabled.".into()));
+        }
+        Ok(self.statuses().topics(&msg.0))
+    }
+}
+
+/// Forgets a connector's active topics (Java's `resetConnectorActiveTopics`).
+pub struct ResetConnectorActiveTopics(pub String);
+
+impl Message<ResetConnectorActiveTopics> for StandaloneHerder {
+    type Reply = Result<(), HerderError>;
+
+    async fn handle(
+        &mut self,
+        msg: ResetConnectorActiveTopics,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        if !self.env.config.topic_tracking_enable {
+            return Err(HerderError::Forbidden("Topic tracking is disabled.".into()));
+        }
+        if !self.env.config.topic_tracking_allow_reset {
+            return Err(HerderError::Forbidden(
+                "Topic tracking reset is disabled.".into(),
+            ));
+        }
+        self.statuses().reset_topics(&msg.0);
+        Ok(())
     }
 }
 
@@ -659,6 +766,10 @@ impl Message<Shutdown> for StandaloneHerder {
         _msg: Shutdown,
         _ctx: &mut Context<Self, Self::Reply>,
     ) -> Self::Reply {
-        self.worker.stop_all().await;
+        if let Err(e) = self.worker.ask(StopAll).await {
+            tracing::error!(error = %e, "the worker did not stop");
+        }
+        let _ = self.worker.stop_gracefully().await;
+        self.worker.wait_for_shutdown().await;
     }
 }
