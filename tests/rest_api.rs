@@ -126,6 +126,10 @@ struct TestWorker {
 
 impl TestWorker {
     async fn start(prefix: &str) -> TestWorker {
+        TestWorker::start_with(prefix, &[]).await
+    }
+
+    async fn start_with(prefix: &str, extra: &[(&str, &str)]) -> TestWorker {
         let broker = tokio::task::block_in_place(support::shared_broker);
         let dir = std::env::temp_dir().join(format!(
             "kconnect-rest-{prefix}-{:016x}",
@@ -150,6 +154,7 @@ impl TestWorker {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
+        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
         .collect();
         let worker = start_with_props(props, &[])
             .await
@@ -360,6 +365,10 @@ async fn connector_lifecycle_over_rest() {
     );
     let values = wait_for_values(&bootstrap, &topic, |v| v.len() >= 3).await;
     assert_eq!(values, ["one", "two", "three"]);
+    // The topic it produced to is an active topic (KIP-558).
+    let resp = get(addr, "/connectors/file-src/topics").await;
+    assert_status(&resp, 200, "active topics");
+    assert_eq!(resp.json(), json!({"file-src": {"topics": [topic]}}));
 
     // Pause (202, no body) and resume (202).
     let resp = request(addr, "PUT", "/connectors/file-src/pause", None).await;
@@ -388,6 +397,31 @@ async fn connector_lifecycle_over_rest() {
     })
     .await;
     assert!(values.contains(&"after-update".to_string()), "{values:?}");
+    let mut both = vec![topic.clone(), topic2.clone()];
+    both.sort();
+    assert_eq!(
+        get(addr, "/connectors/file-src/topics").await.json(),
+        json!({"file-src": {"topics": both}})
+    );
+    let resp = request(addr, "PUT", "/connectors/file-src/topics/reset", None).await;
+    assert_status(&resp, 202, "topics reset");
+    assert_eq!(
+        get(addr, "/connectors/file-src/topics").await.json(),
+        json!({"file-src": {"topics": []}})
+    );
+
+    // Stop: the connector is STOPPED with no tasks and no task configs.
+    let resp = request(addr, "PUT", "/connectors/file-src/stop", None).await;
+    assert_status(&resp, 204, "stop");
+    w.wait_for_status("file-src", "STOPPED", |s| {
+        states(s) == ("STOPPED".to_string(), Vec::new())
+    })
+    .await;
+    assert_eq!(get(addr, "/connectors/file-src/tasks").await.body, "[]");
+    assert_eq!(
+        get(addr, "/connectors/file-src").await.json()["tasks"],
+        json!([])
+    );
 
     // Delete: 204, then 404 everywhere.
     let resp = request(addr, "DELETE", "/connectors/file-src", None).await;
@@ -1412,5 +1446,34 @@ async fn admin_loggers() {
         405,
         "HTTP 405 Method Not Allowed",
     );
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topic_tracking_switches_answer_403() {
+    let w = TestWorker::start_with("no-reset", &[("topic.tracking.allow.reset", "false")]).await;
+    // Unknown connectors simply have no active topics, as in Java.
+    assert_eq!(
+        get(w.addr, "/connectors/ghost/topics").await.json(),
+        json!({"ghost": {"topics": []}})
+    );
+    assert_error(
+        &request(w.addr, "PUT", "/connectors/ghost/topics/reset", None).await,
+        403,
+        "Topic tracking reset is disabled.",
+    );
+    w.stop().await;
+
+    let w = TestWorker::start_with("no-tracking", &[("topic.tracking.enable", "false")]).await;
+    for (method, path) in [
+        ("GET", "/connectors/ghost/topics"),
+        ("PUT", "/connectors/ghost/topics/reset"),
+    ] {
+        assert_error(
+            &request(w.addr, method, path, None).await,
+            403,
+            "Topic tracking is disabled.",
+        );
+    }
     w.stop().await;
 }

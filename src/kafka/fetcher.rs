@@ -106,6 +106,12 @@ pub struct Consumer {
     buffered: VecDeque<PartitionRecords>,
     /// Interned topic names for `PartitionRecords`.
     topic_names: HashMap<String, Arc<str>>,
+    /// Return from `poll` once before rejoining a group while partitions
+    /// are owned, so that the caller can commit first (what Java does in
+    /// `ConsumerRebalanceListener.onPartitionsRevoked`).
+    yield_before_rebalance: bool,
+    /// Whether `poll` already returned for the pending rebalance.
+    rebalance_yielded: bool,
 }
 
 impl Consumer {
@@ -132,7 +138,17 @@ impl Consumer {
             results_rx,
             buffered: VecDeque::new(),
             topic_names: HashMap::new(),
+            yield_before_rebalance: false,
+            rebalance_yielded: false,
         }
+    }
+
+    /// With `on`, `poll` returns once (with what it has, maybe nothing)
+    /// when the group wants to rebalance while this member owns partitions;
+    /// [`Consumer::rebalance_pending`] then says so, and the next `poll`
+    /// rejoins.
+    pub fn set_yield_before_rebalance(&mut self, on: bool) {
+        self.yield_before_rebalance = on;
     }
 
     pub fn cluster(&self) -> &Arc<Cluster> {
@@ -332,6 +348,14 @@ impl Consumer {
     pub async fn poll(&mut self, timeout: Duration) -> Result<Vec<PartitionRecords>> {
         let deadline = Instant::now() + timeout;
         loop {
+            if self.yield_before_rebalance
+                && !self.rebalance_yielded
+                && !self.assignment.is_empty()
+                && self.rebalance_pending()
+            {
+                self.rebalance_yielded = true;
+                return Ok(self.buffered.drain(..).collect());
+            }
             self.update_group().await?;
             self.resolve_positions().await?;
             if !self.buffered.is_empty() {
@@ -392,6 +416,7 @@ impl Consumer {
             return Ok(());
         }
         let change = group.ensure_active(&topics).await?;
+        self.rebalance_yielded = false;
         for tp in &change.revoked {
             self.assignment.remove(tp);
             self.drop_buffered(tp);

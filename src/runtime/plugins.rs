@@ -45,24 +45,49 @@ impl ConnectorPlugin {
     }
 }
 
-/// Every built-in connector.
-pub fn connector_plugins() -> &'static [ConnectorPlugin] {
-    &[
-        ConnectorPlugin {
-            class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
-            factory: ConnectorFactory::Sink(|| Box::new(FileStreamSinkConnector::default())),
-        },
-        ConnectorPlugin {
-            class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
-            factory: ConnectorFactory::Source(|| Box::new(FileStreamSourceConnector::default())),
-        },
-    ]
+/// The built-in connectors.
+const BUILT_IN: &[ConnectorPlugin] = &[
+    ConnectorPlugin {
+        class: "org.apache.kafka.connect.file.FileStreamSinkConnector",
+        factory: ConnectorFactory::Sink(|| Box::new(FileStreamSinkConnector::default())),
+    },
+    ConnectorPlugin {
+        class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
+        factory: ConnectorFactory::Source(|| Box::new(FileStreamSourceConnector::default())),
+    },
+];
+
+/// Connectors registered by the program that embeds the runtime (the Rust
+/// counterpart of Java's `plugin.path`), in registration order.
+static REGISTERED: std::sync::RwLock<Vec<ConnectorPlugin>> = std::sync::RwLock::new(Vec::new());
+
+/// Makes a connector class available to every worker of this process. A
+/// class registered twice keeps its first registration.
+pub fn register_connector(plugin: ConnectorPlugin) {
+    let mut registered = REGISTERED.write().unwrap_or_else(|e| e.into_inner());
+    if !registered.iter().any(|p| p.class == plugin.class) {
+        registered.push(plugin);
+    }
+}
+
+/// Every available connector: built-in ones first, sorted by class name as
+/// Java lists them, then registered ones.
+pub fn connector_plugins() -> Vec<ConnectorPlugin> {
+    let mut all = BUILT_IN.to_vec();
+    all.extend(
+        REGISTERED
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied(),
+    );
+    all
 }
 
 /// Finds a connector by class name or alias.
 pub fn find_connector(name: &str) -> Option<ConnectorPlugin> {
     let name = name.trim();
-    connector_plugins().iter().copied().find(|p| {
+    connector_plugins().into_iter().find(|p| {
         let simple = p.simple_name();
         p.class == name || simple == name || simple.strip_suffix("Connector") == Some(name)
     })

@@ -129,6 +129,8 @@ impl TaskEnvironment {
             consumer_config.auto_offset_reset = OffsetReset::Earliest;
         }
         let mut consumer = Consumer::with_cluster(self.cluster.clone(), consumer_config);
+        // The task commits what it put before a rebalance moves partitions.
+        consumer.set_yield_before_rebalance(true);
         let topics = connector.get("topics").filter(|t| !t.trim().is_empty());
         let regex = connector
             .get("topics.regex")

@@ -560,6 +560,8 @@ impl Message<Reconfigure> for StandaloneHerder {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(connector = %msg.0, error = %e, "task reconfiguration failed");
+                self.statuses()
+                    .put_connector(&msg.0, State::Failed, Some(e));
                 return;
             }
         };
