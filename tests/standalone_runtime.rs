@@ -346,3 +346,147 @@ async fn a_sink_commits_what_it_put_before_a_rebalance() {
     w.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// --- Panics in connector code -------------------------------------------------------
+
+#[derive(Default)]
+struct PanickingSource;
+
+impl Connector for PanickingSource {
+    fn version(&self) -> String {
+        "1.0".into()
+    }
+    fn start(&mut self, _props: Props, _context: Box<dyn ConnectorContext>) -> ConnectResult<()> {
+        Ok(())
+    }
+    fn task_configs(&self, _max_tasks: usize) -> ConnectResult<Vec<Props>> {
+        Ok(vec![Props::new()])
+    }
+    fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+impl SourceConnector for PanickingSource {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(PanickingTask)
+    }
+}
+
+/// Panics in its first poll.
+struct PanickingTask;
+
+impl SourceTask for PanickingTask {
+    fn version(&self) -> String {
+        "1.0".into()
+    }
+    fn start(&mut self, _props: Props, _context: SourceTaskContext) -> ConnectResult<()> {
+        Ok(())
+    }
+    fn poll(&mut self) -> BoxFuture<'_, ConnectResult<Vec<SourceRecord>>> {
+        Box::pin(async { panic!("boom in poll") })
+    }
+    fn stop(&mut self) {}
+}
+
+/// Panics when asked for task configs.
+#[derive(Default)]
+struct PanickingConfigs;
+
+impl Connector for PanickingConfigs {
+    fn version(&self) -> String {
+        "1.0".into()
+    }
+    fn start(&mut self, _props: Props, _context: Box<dyn ConnectorContext>) -> ConnectResult<()> {
+        Ok(())
+    }
+    fn task_configs(&self, _max_tasks: usize) -> ConnectResult<Vec<Props>> {
+        panic!("boom in task_configs")
+    }
+    fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+impl SourceConnector for PanickingConfigs {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(IdleTask)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_in_connector_code_fails_only_that_connector_or_task() {
+    register_connector(ConnectorPlugin {
+        class: "org.example.PanickingSourceConnector",
+        factory: ConnectorFactory::Source(|| Box::new(PanickingSource)),
+    });
+    register_connector(ConnectorPlugin {
+        class: "org.example.PanickingConfigsConnector",
+        factory: ConnectorFactory::Source(|| Box::new(PanickingConfigs)),
+    });
+    let dir = temp_dir();
+    let w = worker(&dir, &[]).await;
+    let create = |name: &str, class: &str| PutConnectorConfig {
+        name: name.into(),
+        config: props(&[("connector.class", class), ("tasks.max", "1")]),
+        allow_replace: false,
+        initial_state: TargetState::Started,
+    };
+    let input = dir.join("input.txt");
+    std::fs::write(&input, "a\nb\n").expect("input");
+    let topic = unique_topic("survivor");
+    let mut survivor = props(&[
+        ("connector.class", "FileStreamSource"),
+        ("tasks.max", "1"),
+        ("topic", &topic),
+    ]);
+    survivor.insert("file".into(), input.display().to_string());
+    w.herder
+        .ask(PutConnectorConfig {
+            name: "survivor".into(),
+            config: survivor,
+            allow_replace: false,
+            initial_state: TargetState::Started,
+        })
+        .await
+        .expect("create survivor");
+    w.herder
+        .ask(create("panicky-task", "PanickingSource"))
+        .await
+        .expect("create panicky-task");
+    w.herder
+        .ask(create("panicky-configs", "PanickingConfigs"))
+        .await
+        .expect("create panicky-configs");
+
+    let status = |name: &'static str| {
+        let herder = w.herder.clone();
+        async move { herder.ask(GetConnectorStatus(name.to_string())).await.ok() }
+    };
+    let trace = eventually("the panicking task to be FAILED", || async {
+        let s = status("panicky-task").await?;
+        let (_, t) = s.tasks.first()?;
+        (t.state == State::Failed).then(|| t.trace.clone().unwrap_or_default())
+    })
+    .await;
+    assert!(trace.contains("boom in poll"), "{trace}");
+    let s = status("panicky-configs").await.expect("status");
+    assert_eq!(s.connector.state, State::Failed);
+    assert!(
+        s.connector
+            .trace
+            .unwrap_or_default()
+            .contains("boom in task_configs"),
+        "connector trace"
+    );
+    // Everything else keeps running.
+    let s = status("survivor").await.expect("status");
+    assert_eq!(s.connector.state, State::Running);
+    eventually("the survivor's task RUNNING", || async {
+        let s = status("survivor").await?;
+        (s.tasks.first()?.1.state == State::Running).then_some(())
+    })
+    .await;
+    w.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
