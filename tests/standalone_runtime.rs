@@ -490,3 +490,113 @@ async fn a_panic_in_connector_code_fails_only_that_connector_or_task() {
     w.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// --- commit_record ------------------------------------------------------------------
+
+/// Records the broker acknowledged, as the task was told through `commit_record`.
+static COMMITTED_RECORDS: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Default)]
+struct CountingSource {
+    topic: String,
+}
+
+impl Connector for CountingSource {
+    fn version(&self) -> String {
+        "1.0".into()
+    }
+    fn start(&mut self, props: Props, _context: Box<dyn ConnectorContext>) -> ConnectResult<()> {
+        self.topic = props.get("topic").cloned().unwrap_or_default();
+        Ok(())
+    }
+    fn task_configs(&self, _max_tasks: usize) -> ConnectResult<Vec<Props>> {
+        Ok(vec![props(&[("topic", &self.topic)])])
+    }
+    fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+impl SourceConnector for CountingSource {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(CountingTask::default())
+    }
+}
+
+/// Emits 250 records in batches of 50, then nothing.
+#[derive(Default)]
+struct CountingTask {
+    topic: String,
+    sent: usize,
+}
+
+impl SourceTask for CountingTask {
+    fn version(&self) -> String {
+        "1.0".into()
+    }
+    fn start(&mut self, props: Props, _context: SourceTaskContext) -> ConnectResult<()> {
+        self.topic = props.get("topic").cloned().unwrap_or_default();
+        Ok(())
+    }
+    fn poll(&mut self) -> BoxFuture<'_, ConnectResult<Vec<SourceRecord>>> {
+        Box::pin(async move {
+            if self.sent >= 250 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                return Ok(Vec::new());
+            }
+            let batch = (self.sent..self.sent + 50)
+                .map(|i| {
+                    let mut partition = kconnect::api::record::SourceMap::new();
+                    partition.insert("p".into(), serde_json::json!(0));
+                    let mut offset = kconnect::api::record::SourceMap::new();
+                    offset.insert("n".into(), serde_json::json!(i));
+                    SourceRecord::new(
+                        partition,
+                        offset,
+                        self.topic.clone(),
+                        Some(kconnect::api::data::schema::Schema::string()),
+                        kconnect::api::data::value::Value::String(i.to_string()),
+                    )
+                })
+                .collect();
+            self.sent += 50;
+            Ok(batch)
+        })
+    }
+    fn commit_record(&mut self, _record: &SourceRecord) -> ConnectResult<()> {
+        COMMITTED_RECORDS.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+    fn stop(&mut self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_record_is_called_for_every_acknowledged_record() {
+    register_connector(ConnectorPlugin {
+        class: "org.example.CountingSourceConnector",
+        factory: ConnectorFactory::Source(|| Box::new(CountingSource::default())),
+    });
+    let dir = temp_dir();
+    let w = worker(&dir, &[]).await;
+    let topic = unique_topic("commit-record");
+    w.herder
+        .ask(PutConnectorConfig {
+            name: "counting".into(),
+            config: props(&[
+                ("connector.class", "CountingSource"),
+                ("tasks.max", "1"),
+                ("topic", &topic),
+            ]),
+            allow_replace: false,
+            initial_state: TargetState::Started,
+        })
+        .await
+        .expect("create");
+    eventually("250 commit_record calls", || async {
+        (COMMITTED_RECORDS.load(Ordering::SeqCst) >= 250).then_some(())
+    })
+    .await;
+    w.shutdown().await;
+    assert_eq!(COMMITTED_RECORDS.load(Ordering::SeqCst), 250);
+    let _ = std::fs::remove_dir_all(&dir);
+}

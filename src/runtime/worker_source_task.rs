@@ -58,12 +58,17 @@ struct InFlightBatch {
     deliveries: Vec<DeliveryFuture>,
     /// The batch's last offset per source partition (serialized key/value).
     offsets: HashMap<Vec<u8>, Vec<u8>>,
+    /// The records as polled (before transformations), for the task's
+    /// `commit_record` once the batch is acknowledged.
+    records: Vec<SourceRecord>,
 }
 
 /// Offsets acknowledged and not yet written, plus the first delivery error.
 #[derive(Default)]
 struct Acked {
     offsets: HashMap<Vec<u8>, Vec<u8>>,
+    /// Acknowledged batches whose records the task has not been told about.
+    records: Vec<Vec<SourceRecord>>,
     error: Option<String>,
 }
 
@@ -135,6 +140,9 @@ pub async fn run(p: SourceTaskParams) {
             // Offsets come from every polled record, also those a
             // transformation drops: those count as done once the batch is.
             let batch_offsets = last_offsets(&id, &records);
+            // `commit_record` gets the records as polled; keep a copy only
+            // when transformations change them.
+            let originals = (!transformations.is_identity()).then(|| records.clone());
             let records = match transformations.apply_batch(records) {
                 Ok(r) => r,
                 Err(e) => {
@@ -158,6 +166,7 @@ pub async fn run(p: SourceTaskParams) {
                     let _ = batches_tx.send(InFlightBatch {
                         deliveries,
                         offsets: batch_offsets,
+                        records: originals.unwrap_or(records),
                     });
                 }
                 Err(e) => {
@@ -175,6 +184,7 @@ pub async fn run(p: SourceTaskParams) {
             failure = Some(e);
             break 'run;
         }
+        commit_records(&id, &acked, &mut *task);
         if last_commit.elapsed() >= flush_interval {
             commit(&id, &offsets, &acked, &mut *task);
             last_commit = Instant::now();
@@ -193,6 +203,7 @@ pub async fn run(p: SourceTaskParams) {
     if drained.is_err() {
         tracing::warn!(task = %id, "offset flush timed out; committing what was acknowledged");
     }
+    commit_records(&id, &acked, &mut *task);
     commit(&id, &offsets, &acked, &mut *task);
     if failure.is_none() {
         failure = acked
@@ -331,7 +342,20 @@ async fn collect_acks(
                 cancel.cancel();
                 return;
             }
-            None => a.offsets.extend(batch.offsets),
+            None => {
+                a.offsets.extend(batch.offsets);
+                a.records.push(batch.records);
+            }
+        }
+    }
+}
+
+/// Tells the task about every acknowledged record (Java's `commitRecord`).
+fn commit_records(id: &ConnectorTaskId, acked: &Mutex<Acked>, task: &mut dyn SourceTask) {
+    let batches = std::mem::take(&mut acked.lock().unwrap_or_else(|e| e.into_inner()).records);
+    for record in batches.iter().flatten() {
+        if let Err(e) = task.commit_record(record) {
+            tracing::warn!(task = %id, error = %e, "commit_record hook failed");
         }
     }
 }
