@@ -9,5 +9,6 @@ pub mod connectors;
 pub mod converters;
 pub mod kafka;
 pub mod perf;
+pub mod quickstart;
 pub mod rest;
 pub mod runtime;

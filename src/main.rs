@@ -23,9 +23,29 @@ enum Command {
         /// Connector configs (.properties, or JSON {"name":..,"config":{..}}).
         connectors: Vec<std::path::PathBuf>,
     },
+    /// Kafka's Connect quickstart in one command: file -> Kafka -> file, with
+    /// the REST API, on the embedded broker or an existing Kafka.
+    Quickstart(QuickstartArgs),
     /// Client throughput tools, comparable with Kafka's perf tools.
     #[command(subcommand)]
     Perf(PerfCommand),
+}
+
+#[derive(Args)]
+struct QuickstartArgs {
+    /// Use this Kafka instead of the embedded broker.
+    #[arg(long)]
+    bootstrap_server: Option<String>,
+    /// The REST API listeners.
+    #[arg(long, default_value = "http://127.0.0.1:8083")]
+    listeners: String,
+    /// Where the input, output and offsets files go (default: a
+    /// `kconnect-quickstart` folder in the temp directory).
+    #[arg(long)]
+    dir: Option<std::path::PathBuf>,
+    /// How many sample lines to move.
+    #[arg(long, default_value_t = 10_000)]
+    lines: usize,
 }
 
 #[derive(Subcommand)]
@@ -153,18 +173,7 @@ fn main() -> ExitCode {
                     .await
                     .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))?;
                 let rest_shutdown = tokio_util::sync::CancellationToken::new();
-                let info = kconnect::rest::ServerInfo::new(
-                    env!("CARGO_PKG_VERSION"),
-                    option_env!("KCONNECT_COMMIT").unwrap_or("unknown"),
-                    standalone.kafka_cluster_id.clone(),
-                );
-                let bound = kconnect::rest::serve(
-                    &standalone.listeners,
-                    standalone.herder.clone(),
-                    info,
-                    rest_shutdown.clone(),
-                )
-                .await;
+                let bound = kconnect::rest::serve_worker(&standalone, rest_shutdown.clone()).await;
                 match bound {
                     Ok(addrs) => tracing::info!(?addrs, "REST server started"),
                     Err(e) => {
@@ -179,6 +188,31 @@ fn main() -> ExitCode {
                 rest_shutdown.cancel();
                 standalone.shutdown().await;
                 Ok(())
+            }
+            Command::Quickstart(a) => {
+                let dir =
+                    a.dir.unwrap_or_else(|| std::env::temp_dir().join("kconnect-quickstart"));
+                let (bootstrap, kafka_description) = match a.bootstrap_server {
+                    Some(b) => (b.clone(), format!("existing Kafka at {b}")),
+                    None => {
+                        return Err(kconnect::kafka::Error::Other(
+                            "the embedded broker is not available in this build; pass --bootstrap-server"
+                                .to_string(),
+                        ))
+                    }
+                };
+                kconnect::quickstart::run(
+                    kconnect::quickstart::QuickstartOptions {
+                        bootstrap,
+                        kafka_description,
+                        listeners: a.listeners,
+                        dir,
+                        lines: a.lines,
+                    },
+                    wait_for_signal(),
+                )
+                .await
+                .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))
             }
             Command::Perf(PerfCommand::Produce(a)) => {
                 let report = perf::produce(&perf::ProduceOptions {

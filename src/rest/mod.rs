@@ -15,4 +15,4 @@ pub mod server;
 
 pub use entities::ServerInfo;
 pub use error::{ApiError, RestError};
-pub use server::{serve, DEFAULT_LISTENERS};
+pub use server::{serve, serve_worker, DEFAULT_LISTENERS};

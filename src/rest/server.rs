@@ -156,6 +156,20 @@ pub async fn serve(
     Ok(addrs)
 }
 
+/// Serves the REST API of a started standalone worker on its `listeners`,
+/// with this build's version in the root resource.
+pub async fn serve_worker(
+    worker: &crate::runtime::standalone::Standalone,
+    shutdown: CancellationToken,
+) -> Result<Vec<SocketAddr>, RestError> {
+    let info = ServerInfo::new(
+        env!("CARGO_PKG_VERSION"),
+        option_env!("KCONNECT_COMMIT").unwrap_or("unknown"),
+        worker.kafka_cluster_id.clone(),
+    );
+    serve(&worker.listeners, worker.herder.clone(), info, shutdown).await
+}
+
 async fn accept_loop(
     socket: TcpListener,
     local: SocketAddr,
