@@ -12,3 +12,4 @@ pub mod perf;
 pub mod quickstart;
 pub mod rest;
 pub mod runtime;
+pub mod transforms;

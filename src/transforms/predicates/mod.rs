@@ -1,0 +1,2 @@
+//! The predicates that ship with Apache Kafka
+//! (`org.apache.kafka.connect.transforms.predicates`, KIP-585).
