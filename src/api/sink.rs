@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use futures::future::BoxFuture;
 
 use super::connector::Props;
-use super::error::ConnectResult;
+use super::error::{ConnectError, ConnectResult};
 use super::record::{SinkRecord, TopicPartition};
 
 /// Requests a sink task makes of the runtime; read by the runtime after each
@@ -20,14 +20,37 @@ pub struct SinkTaskRequests {
     pub commit_requested: bool,
 }
 
+/// Reports single records a sink task could not write, so that it can go on
+/// with the rest (Java's `ErrantRecordReporter`, KIP-610). The runtime
+/// applies the connector's `errors.*` settings: the record is logged and
+/// sent to the dead letter queue, and its offset is committed only after
+/// that. With `errors.tolerance=none` the answer is an error and the task
+/// fails.
+pub trait ErrantRecordReporter: Send + Sync {
+    fn report(
+        &self,
+        record: &SinkRecord,
+        error: ConnectError,
+    ) -> BoxFuture<'static, ConnectResult<()>>;
+}
+
 /// What a sink task gets from the runtime.
 #[derive(Clone)]
 pub struct SinkTaskContext {
     pub configs: Props,
     pub requests: Arc<Mutex<SinkTaskRequests>>,
+    /// Present when the connector configured error reporting (a dead letter
+    /// queue or the error log), as in Java.
+    pub errant_record_reporter: Option<Arc<dyn ErrantRecordReporter>>,
 }
 
 impl SinkTaskContext {
+    /// The reporter for records the task cannot write, if error reporting
+    /// is configured.
+    pub fn errant_record_reporter(&self) -> Option<Arc<dyn ErrantRecordReporter>> {
+        self.errant_record_reporter.clone()
+    }
+
     fn with_requests(&self, f: impl FnOnce(&mut SinkTaskRequests)) {
         let mut r = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut r);

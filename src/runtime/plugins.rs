@@ -99,6 +99,10 @@ pub struct TaskConverters {
     pub key: Arc<dyn Converter>,
     pub value: Arc<dyn Converter>,
     pub header: Option<Arc<dyn HeaderConverter>>,
+    /// The configured classes, for error reports.
+    pub key_class: String,
+    pub value_class: String,
+    pub header_class: String,
 }
 
 /// Java's `Plugins.newConverter` / `newHeaderConverter` for a task: the
@@ -108,8 +112,8 @@ pub fn task_converters(
     worker: &IndexMap<String, String>,
     connector: &Props,
 ) -> Result<TaskConverters, ConnectError> {
-    let key = new_converter(worker, connector, "key.converter", true)?;
-    let value = new_converter(worker, connector, "value.converter", false)?;
+    let (key, key_class) = new_converter(worker, connector, "key.converter", true)?;
+    let (value, value_class) = new_converter(worker, connector, "value.converter", false)?;
     let header_class = connector
         .get("header.converter")
         .or_else(|| worker.get("header.converter"))
@@ -125,6 +129,9 @@ pub fn task_converters(
         key,
         value,
         header: Some(Arc::from(header)),
+        key_class,
+        value_class,
+        header_class,
     })
 }
 
@@ -133,7 +140,7 @@ fn new_converter(
     connector: &Props,
     key: &str,
     is_key: bool,
-) -> Result<Arc<dyn Converter>, ConnectError> {
+) -> Result<(Arc<dyn Converter>, String), ConnectError> {
     let class = connector
         .get(key)
         .or_else(|| worker.get(key))
@@ -149,7 +156,7 @@ fn new_converter(
         ))
     })?;
     converter.configure(&sub_configs(worker, connector, key), is_key)?;
-    Ok(Arc::from(converter))
+    Ok((Arc::from(converter), class.trim().to_string()))
 }
 
 /// `<key>.*` settings: the worker's, overridden by the connector's.

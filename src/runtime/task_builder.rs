@@ -18,7 +18,12 @@ use crate::kafka::config::{split_list, ConsumerConfig, OffsetReset, ProducerConf
 use crate::kafka::fetcher::Consumer;
 use crate::kafka::producer::Producer;
 
+use super::config::connector::{ConnectorConfig, ErrorHandling, SinkConnectorConfig};
 use super::config::worker::WorkerConfig;
+use super::errors::dead_letter_queue_reporter::{DeadLetterQueueReporter, DeadLetterQueueSettings};
+use super::errors::log_reporter::LogReporter;
+use super::errors::retry_with_tolerance_operator::RetryWithToleranceOperator;
+use super::errors::ErrorMetrics;
 use super::plugins::task_converters;
 use super::status::{ConnectorTaskId, StatusStore};
 use super::storage::offset::FileOffsetStore;
@@ -68,16 +73,63 @@ impl TaskEnvironment {
             .unwrap_or_else(|| format!("connect-{name}"))
     }
 
+    /// The task's error handling: retries and tolerance from `errors.*`,
+    /// the error log and the dead letter queue when configured.
+    async fn error_operator(
+        &self,
+        id: &ConnectorTaskId,
+        connector: &Props,
+        errors: &ErrorHandling,
+        dlq: Option<DeadLetterQueueSettings>,
+    ) -> Result<Arc<RetryWithToleranceOperator>, ConnectError> {
+        let metrics = Arc::new(ErrorMetrics::default());
+        let log = errors
+            .log_enable
+            .then(|| LogReporter::new(id.clone(), errors.log_include_messages, metrics.clone()));
+        let dlq = match dlq {
+            None => None,
+            Some(settings) => {
+                let props = self.client_props("producer.", connector, "producer.override.");
+                let config = ProducerConfig::from_props(&props)
+                    .map_err(|e| ConnectError::fatal(e.to_string()))?;
+                let producer = Producer::with_cluster(self.cluster.clone(), config);
+                let admin = Admin::with_cluster(self.cluster.clone());
+                let reporter = DeadLetterQueueReporter::create(
+                    &admin,
+                    producer,
+                    settings,
+                    id.clone(),
+                    metrics.clone(),
+                )
+                .await?;
+                Some(Arc::new(reporter))
+            }
+        };
+        Ok(Arc::new(RetryWithToleranceOperator::new(
+            errors, metrics, log, dlq,
+        )))
+    }
+
     /// A source task's loop.
-    pub fn source_task(
+    pub async fn source_task(
         &self,
         id: ConnectorTaskId,
         task: Box<dyn SourceTask>,
         connector: &Props,
         task_props: Props,
     ) -> Result<TaskLoopFactory, ConnectError> {
+        let parsed = ConnectorConfig::new(connector.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .map_err(|e| ConnectError::fatal(e.to_string()))?;
         let converters = task_converters(&self.config.props, connector)?;
-        let transformations = build_chain(connector)?;
+        let transformations = build_chain(&parsed)?;
+        let errors = self
+            .error_operator(
+                &id,
+                connector,
+                &parsed.errors,
+                source_dlq_settings(connector)?,
+            )
+            .await?;
         let props = self.client_props("producer.", connector, "producer.override.");
         let producer_config =
             ProducerConfig::from_props(&props).map_err(|e| ConnectError::fatal(e.to_string()))?;
@@ -96,6 +148,7 @@ impl TaskEnvironment {
                 producer,
                 converters,
                 transformations,
+                errors,
                 offsets: env.offsets.clone(),
                 statuses: env.statuses.clone(),
                 track_topics: env.config.topic_tracking_enable,
@@ -109,15 +162,28 @@ impl TaskEnvironment {
 
     /// A sink task's loop; its consumer is subscribed to the connector's
     /// `topics` or `topics.regex` in the connector's group.
-    pub fn sink_task(
+    pub async fn sink_task(
         &self,
         id: ConnectorTaskId,
         task: Box<dyn SinkTask>,
         connector: &Props,
         task_props: Props,
     ) -> Result<TaskLoopFactory, ConnectError> {
+        let parsed =
+            SinkConnectorConfig::new(connector.iter().map(|(k, v)| (k.clone(), v.clone())))
+                .map_err(|e| ConnectError::fatal(e.to_string()))?;
         let converters = task_converters(&self.config.props, connector)?;
-        let transformations = build_chain(connector)?;
+        let transformations = build_chain(&parsed.common)?;
+        let dlq = (!parsed.dlq_topic_name.is_empty()).then(|| DeadLetterQueueSettings {
+            topic: parsed.dlq_topic_name.clone(),
+            replication_factor: parsed.dlq_topic_replication_factor,
+            context_headers: parsed.dlq_context_headers_enable,
+        });
+        let errors = self
+            .error_operator(&id, connector, &parsed.common.errors, dlq)
+            .await?;
+        let reporting = parsed.enable_errant_record_reporter();
+        let task_class = task_class_name(connector);
         let mut props = self.client_props("consumer.", connector, "consumer.override.");
         props
             .entry("group.id".to_string())
@@ -154,11 +220,65 @@ impl TaskEnvironment {
                 consumer,
                 converters,
                 transformations,
+                errors,
+                errant_reporting: reporting,
+                task_class,
                 statuses: env.statuses.clone(),
                 track_topics: env.config.topic_tracking_enable,
                 commit_interval: env.config.offset_flush_interval(),
                 control,
             }))
         }))
+    }
+}
+
+/// A source connector's dead letter queue (a kconnect extension: Java has
+/// DLQs for sinks only), from the same keys a sink uses.
+fn source_dlq_settings(connector: &Props) -> Result<Option<DeadLetterQueueSettings>, ConnectError> {
+    let Some(topic) = connector
+        .get("errors.deadletterqueue.topic.name")
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    let rf_key = "errors.deadletterqueue.topic.replication.factor";
+    let replication_factor = match connector.get(rf_key) {
+        None => 3,
+        Some(v) => v.trim().parse::<i16>().map_err(|_| {
+            ConnectError::fatal(format!(
+                "Invalid value {v} for configuration {rf_key}: Not a number of type SHORT"
+            ))
+        })?,
+    };
+    let headers_key = "errors.deadletterqueue.context.headers.enable";
+    let context_headers = match connector.get(headers_key).map(|v| v.trim().to_ascii_lowercase()) {
+        None => false,
+        Some(v) if v == "true" => true,
+        Some(v) if v == "false" => false,
+        Some(v) => {
+            return Err(ConnectError::fatal(format!(
+                "Invalid value {v} for configuration {headers_key}: Expected value to be either true or false"
+            )))
+        }
+    };
+    Ok(Some(DeadLetterQueueSettings {
+        topic,
+        replication_factor,
+        context_headers,
+    }))
+}
+
+/// The Java name of a connector's task class, as error reports name it
+/// (`...FileStreamSinkConnector` -> `...FileStreamSinkTask`).
+fn task_class_name(connector: &Props) -> String {
+    let class = connector
+        .get("connector.class")
+        .map(|c| c.trim())
+        .unwrap_or("");
+    let class = super::plugins::find_connector(class).map_or(class, |p| p.class);
+    match class.strip_suffix("Connector") {
+        Some(base) => format!("{base}Task"),
+        None => class.to_string(),
     }
 }

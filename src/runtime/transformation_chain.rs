@@ -5,15 +5,17 @@
 //! failure names the stage's alias so that the task trace says where a
 //! record went wrong.
 
-use crate::api::connector::Props;
 use crate::api::error::{ConnectError, ConnectResult};
 use crate::api::transform::{ConnectRecord, Predicate, Transformation};
-use crate::kafka::config::split_list;
 use crate::transforms::{predicate_by_class, transformation_by_class};
+
+use super::config::connector::ConnectorConfig;
 
 /// One configured transformation, with the alias it was configured under.
 pub struct TransformationStage<R> {
     pub alias: String,
+    /// The class as configured (for error reports).
+    pub class: String,
     pub transformation: Box<dyn Transformation<R>>,
     /// Applies the transformation only to records it accepts (or, negated,
     /// rejects).
@@ -26,6 +28,24 @@ impl<R> TransformationStage<R> {
             None => true,
             Some((predicate, negate)) => predicate.test(record) != *negate,
         }
+    }
+}
+
+/// A stage that failed, and why.
+#[derive(Debug)]
+pub struct StageFailure {
+    pub alias: String,
+    pub class: String,
+    pub error: ConnectError,
+}
+
+impl StageFailure {
+    /// The error with the stage named, as a task trace shows it.
+    pub fn into_error(self) -> ConnectError {
+        self.error.context(format!(
+            "Executing stage 'TRANSFORMATION' with transformation '{}' ({})",
+            self.alias, self.class
+        ))
     }
 }
 
@@ -49,7 +69,7 @@ impl<R> TransformationChain<R> {
     }
 
     /// The record after every stage, or `None` when a stage dropped it.
-    pub fn apply(&self, record: R) -> ConnectResult<Option<R>> {
+    pub fn apply(&self, record: R) -> Result<Option<R>, StageFailure> {
         let mut current = record;
         for stage in &self.stages {
             if !stage.applies_to(&current) {
@@ -58,29 +78,16 @@ impl<R> TransformationChain<R> {
             match stage.transformation.apply(current) {
                 Ok(Some(next)) => current = next,
                 Ok(None) => return Ok(None),
-                Err(e) => {
-                    return Err(e.context(format!(
-                        "Executing stage 'TRANSFORMATION' with transformation '{}'",
-                        stage.alias
-                    )))
+                Err(error) => {
+                    return Err(StageFailure {
+                        alias: stage.alias.clone(),
+                        class: stage.class.clone(),
+                        error,
+                    })
                 }
             }
         }
         Ok(Some(current))
-    }
-
-    /// Applies the chain to a whole batch, keeping the records that remain.
-    pub fn apply_batch(&self, records: Vec<R>) -> ConnectResult<Vec<R>> {
-        if self.is_identity() {
-            return Ok(records);
-        }
-        let mut out = Vec::with_capacity(records.len());
-        for r in records {
-            if let Some(r) = self.apply(r)? {
-                out.push(r);
-            }
-        }
-        Ok(out)
     }
 }
 
@@ -95,96 +102,47 @@ impl<R> Drop for TransformationChain<R> {
     }
 }
 
-/// `<prefix>*` settings with the prefix stripped.
-fn with_prefix(config: &Props, prefix: &str) -> Props {
-    config
-        .iter()
-        .filter_map(|(k, v)| {
-            k.strip_prefix(prefix)
-                .map(|rest| (rest.to_string(), v.clone()))
-        })
-        .collect()
-}
-
-fn invalid(key: &str, value: &str, why: &str) -> ConnectError {
+fn class_not_found(key: &str, class: &str) -> ConnectError {
     ConnectError::fatal(format!(
-        "Invalid value {value} for configuration {key}: {why}"
+        "Invalid value {class} for configuration {key}: Class {class} could not be found."
     ))
 }
 
 /// Builds the chain from a connector's `transforms` and `predicates`
 /// (Java's `ConnectorConfig.transformationStages`). Every problem is a
-/// config error naming the key.
-pub fn build_chain<R: ConnectRecord>(config: &Props) -> ConnectResult<TransformationChain<R>> {
-    let aliases: Vec<String> = config
-        .get("transforms")
-        .map(|t| split_list(t))
-        .unwrap_or_default();
-    let mut stages = Vec::with_capacity(aliases.len());
-    for alias in aliases {
-        let prefix = format!("transforms.{alias}.");
-        let type_key = format!("{prefix}type");
-        let class = config
-            .get(&type_key)
-            .map(|c| c.trim().to_string())
-            .ok_or_else(|| {
-                ConnectError::fatal(format!(
-                    "Missing required configuration \"{type_key}\" which has no default value."
-                ))
-            })?;
-        let mut transformation = transformation_by_class::<R>(&class).ok_or_else(|| {
-            invalid(
-                &type_key,
-                &class,
-                &format!("Class {class} could not be found."),
-            )
+/// config error naming the key or the alias.
+pub fn build_chain<R: ConnectRecord>(
+    config: &ConnectorConfig,
+) -> ConnectResult<TransformationChain<R>> {
+    let specs = config
+        .transformation_specs()
+        .map_err(|e| ConnectError::fatal(e.to_string()))?;
+    let mut stages = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let type_key = format!("transforms.{}.type", spec.alias);
+        let mut transformation = transformation_by_class::<R>(&spec.class)
+            .ok_or_else(|| class_not_found(&type_key, &spec.class))?;
+        transformation.configure(&spec.props).map_err(|e| {
+            e.context(format!(
+                "configuring transformation '{}' ({})",
+                spec.alias, spec.class
+            ))
         })?;
-        transformation
-            .configure(&with_prefix(config, &prefix))
-            .map_err(|e| e.context(format!("configuring transformation '{alias}' ({class})")))?;
-        let predicate = match config.get(&format!("{prefix}predicate")) {
+        let predicate = match spec.predicate {
             None => None,
-            Some(p) if p.trim().is_empty() => None,
             Some(p) => {
-                let p = p.trim();
-                let p_prefix = format!("predicates.{p}.");
-                let p_type_key = format!("{p_prefix}type");
-                let p_class = config.get(&p_type_key).map(|c| c.trim().to_string()).ok_or_else(|| {
-                    ConnectError::fatal(format!(
-                        "Missing required configuration \"{p_type_key}\" which has no default value."
-                    ))
+                let p_type_key = format!("predicates.{}.type", p.alias);
+                let mut predicate = predicate_by_class::<R>(&p.class)
+                    .ok_or_else(|| class_not_found(&p_type_key, &p.class))?;
+                predicate.configure(&p.props).map_err(|e| {
+                    e.context(format!("configuring predicate '{}' ({})", p.alias, p.class))
                 })?;
-                let mut predicate = predicate_by_class::<R>(&p_class).ok_or_else(|| {
-                    invalid(
-                        &p_type_key,
-                        &p_class,
-                        &format!("Class {p_class} could not be found."),
-                    )
-                })?;
-                predicate
-                    .configure(&with_prefix(config, &p_prefix))
-                    .map_err(|e| e.context(format!("configuring predicate '{p}' ({p_class})")))?;
-                let negate_key = format!("{prefix}negate");
-                let negate = match config
-                    .get(&negate_key)
-                    .map(|n| n.trim().to_ascii_lowercase())
-                {
-                    None => false,
-                    Some(n) if n == "true" => true,
-                    Some(n) if n == "false" => false,
-                    Some(n) => {
-                        return Err(invalid(
-                            &negate_key,
-                            &n,
-                            "Expected value to be either true or false",
-                        ))
-                    }
-                };
-                Some((predicate, negate))
+                Some((predicate, spec.negate))
             }
         };
         stages.push(TransformationStage {
-            alias,
+            alias: spec.alias,
+            class: spec.class,
             transformation,
             predicate,
         });
@@ -195,6 +153,7 @@ pub fn build_chain<R: ConnectRecord>(config: &Props) -> ConnectResult<Transforma
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::connector::Props;
 
     struct AddOne;
     impl Transformation<i32> for AddOne {
@@ -224,15 +183,23 @@ mod tests {
     fn stage(alias: &str, t: impl Transformation<i32> + 'static) -> TransformationStage<i32> {
         TransformationStage {
             alias: alias.to_string(),
+            class: format!("org.example.{alias}"),
             transformation: Box::new(t),
             predicate: None,
         }
     }
 
+    fn run(chain: &TransformationChain<i32>, input: &[i32]) -> Vec<i32> {
+        input
+            .iter()
+            .filter_map(|r| chain.apply(*r).ok().flatten())
+            .collect()
+    }
+
     #[test]
     fn stages_run_in_order_and_drop_records() {
         let chain = TransformationChain::new(vec![stage("inc", AddOne), stage("even", DropOdd)]);
-        assert_eq!(chain.apply_batch(vec![1, 2, 3, 4]).ok(), Some(vec![2, 4]));
+        assert_eq!(run(&chain, &[1, 2, 3, 4]), [2, 4]);
     }
 
     #[test]
@@ -240,51 +207,56 @@ mod tests {
         let guarded = |negate| {
             TransformationChain::new(vec![TransformationStage {
                 alias: "inc".to_string(),
+                class: "AddOne".to_string(),
                 transformation: Box::new(AddOne),
                 predicate: Some((Box::new(IsBig) as Box<dyn Predicate<i32>>, negate)),
             }])
         };
-        assert_eq!(
-            guarded(false).apply_batch(vec![1, 20]).ok(),
-            Some(vec![1, 21])
-        );
-        assert_eq!(
-            guarded(true).apply_batch(vec![1, 20]).ok(),
-            Some(vec![2, 20])
-        );
+        assert_eq!(run(&guarded(false), &[1, 20]), [1, 21]);
+        assert_eq!(run(&guarded(true), &[1, 20]), [2, 20]);
     }
 
     #[test]
     fn a_failure_names_the_stage() {
         let chain = TransformationChain::new(vec![stage("inc", AddOne), stage("broken", Fail)]);
-        let err = chain
-            .apply(1)
-            .err()
-            .map(|e| e.to_string())
+        let failure = chain.apply(1).err();
+        assert_eq!(failure.as_ref().map(|f| f.alias.as_str()), Some("broken"));
+        let err = failure
+            .map(|f| f.into_error().to_string())
             .unwrap_or_default();
-        assert!(err.contains("'broken'"), "{err}");
+        assert!(err.contains("'broken' (org.example.broken)"), "{err}");
         assert!(err.contains("bad record"), "{err}");
     }
 
     #[test]
     fn unknown_classes_and_missing_types_name_the_key() {
         use crate::api::record::SourceRecord;
-        let mut config = Props::new();
-        config.insert("transforms".into(), "route".into());
-        let err = build_chain::<SourceRecord>(&config)
+        let build = |pairs: &[(&str, &str)]| {
+            let mut props: Props = [("name", "c"), ("connector.class", "FileStreamSource")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            props.extend(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            let config =
+                ConnectorConfig::new(props).map_err(|e| ConnectError::fatal(e.to_string()))?;
+            build_chain::<SourceRecord>(&config).map(|c| c.is_identity())
+        };
+        let err = build(&[("transforms", "route")])
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(err.contains("\"transforms.route.type\""), "{err}");
-        config.insert("transforms.route.type".into(), "org.example.Route".into());
-        let err = build_chain::<SourceRecord>(&config)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        assert!(err.contains("transforms.route.type"), "{err}");
+        let err = build(&[
+            ("transforms", "route"),
+            ("transforms.route.type", "org.example.Route"),
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
         assert!(
-            err.contains("Invalid value org.example.Route for configuration transforms.route.type"),
+            err.contains("Class org.example.Route could not be found"),
             "{err}"
         );
-        assert!(build_chain::<SourceRecord>(&Props::new()).is_ok_and(|c| c.is_identity()));
+        assert_eq!(build(&[]).ok(), Some(true));
     }
 }

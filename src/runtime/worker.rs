@@ -105,9 +105,15 @@ impl Worker {
             .map_err(|e| ConnectError::fatal(format!("creating task {id}: {e}")))?;
         match instance {
             TaskInstance::Source(task) => {
-                self.env.source_task(id.clone(), task, &config, task_props)
+                self.env
+                    .source_task(id.clone(), task, &config, task_props)
+                    .await
             }
-            TaskInstance::Sink(task) => self.env.sink_task(id.clone(), task, &config, task_props),
+            TaskInstance::Sink(task) => {
+                self.env
+                    .sink_task(id.clone(), task, &config, task_props)
+                    .await
+            }
         }
     }
 

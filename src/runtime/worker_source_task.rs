@@ -17,17 +17,21 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::connector::Props;
-use crate::api::error::ConnectError;
+use crate::api::converter::HeaderConverter;
+use crate::api::error::{ConnectError, ErrorKind};
 use crate::api::record::{SourceMap, SourceRecord};
 use crate::api::source::{SourceTask, SourceTaskContext};
 use crate::kafka::batch::Header;
 use crate::kafka::producer::{DeliveryFuture, Producer, ProducerRecord};
 
+use super::errors::retry_with_tolerance_operator::{Outcome, RetryWithToleranceOperator};
+use super::errors::{ErrorContext, FailedRecord, Stage};
 use super::plugins::TaskConverters;
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::storage::offset::{offset_key, offset_value, ConnectorOffsetReader, FileOffsetStore};
 use super::topic_creation::TopicCreation;
 use super::transformation_chain::TransformationChain;
+use super::worker_sink_task::{fail, transform};
 use super::worker_task::TaskControl;
 
 /// Everything a source task runs with.
@@ -39,6 +43,8 @@ pub struct SourceTaskParams {
     pub converters: TaskConverters,
     /// The connector's SMTs, applied before the converters.
     pub transformations: TransformationChain<SourceRecord>,
+    /// `errors.*`: retries, tolerance, error log, dead letter queue.
+    pub errors: Arc<RetryWithToleranceOperator>,
     pub offsets: Arc<FileOffsetStore>,
     pub statuses: StatusStore,
     /// `topic.tracking.enable`: record the topics this task produces to.
@@ -81,6 +87,7 @@ pub async fn run(p: SourceTaskParams) {
         producer,
         converters,
         transformations,
+        errors,
         offsets,
         statuses,
         track_topics,
@@ -98,7 +105,7 @@ pub async fn run(p: SourceTaskParams) {
         configs: props.clone(),
     };
     if let Err(e) = task.start(props, context) {
-        fail(&statuses, &id, &e.to_string());
+        fail(&statuses, &id, &e.to_string(), &errors);
         return;
     }
     statuses.put_task(&id, State::Running, None);
@@ -106,9 +113,15 @@ pub async fn run(p: SourceTaskParams) {
 
     let acked = Arc::new(Mutex::new(Acked::default()));
     let (batches_tx, batches_rx) = mpsc::unbounded_channel::<InFlightBatch>();
-    let collector = tokio::spawn(collect_acks(batches_rx, acked.clone(), cancel.clone()));
+    let collector = tokio::spawn(collect_acks(
+        batches_rx,
+        acked.clone(),
+        cancel.clone(),
+        errors.clone(),
+    ));
     let mut last_commit = Instant::now();
     let mut failure: Option<String> = None;
+    let mut poll_retries: Option<(u32, Instant)> = None;
 
     'run: loop {
         if *target.borrow() != TargetState::Started {
@@ -130,7 +143,22 @@ pub async fn run(p: SourceTaskParams) {
             polled = task.poll() => polled,
         };
         let records = match polled {
-            Ok(r) => r,
+            Ok(r) => {
+                poll_retries = None;
+                r
+            }
+            Err(e) if e.kind == ErrorKind::Retriable => {
+                // Java logs a retriable poll failure and polls again.
+                let (attempt, since) = poll_retries.unwrap_or((0, Instant::now()));
+                let wait = errors.backoff(attempt + 1, since);
+                poll_retries = Some((attempt + 1, since));
+                tracing::warn!(task = %id, error = %e, "poll failed with a retriable error; polling again");
+                tokio::select! {
+                    _ = cancel.cancelled() => break 'run,
+                    _ = tokio::time::sleep(wait.unwrap_or(Duration::ZERO)) => {}
+                }
+                continue 'run;
+            }
             Err(e) => {
                 failure = Some(e.to_string());
                 break 'run;
@@ -138,35 +166,24 @@ pub async fn run(p: SourceTaskParams) {
         };
         if !records.is_empty() {
             // Offsets come from every polled record, also those a
-            // transformation drops: those count as done once the batch is.
+            // transformation drops or the error handling skips: those
+            // count as done once the rest of the batch is acknowledged.
             let batch_offsets = last_offsets(&id, &records);
-            // `commit_record` gets the records as polled; keep a copy only
-            // when transformations change them.
-            let originals = (!transformations.is_identity()).then(|| records.clone());
-            let records = match transformations.apply_batch(records) {
-                Ok(r) => r,
-                Err(e) => {
-                    failure = Some(e.to_string());
-                    break 'run;
-                }
+            let mut stage = SendStage {
+                id: &id,
+                producer: &producer,
+                converters: &converters,
+                errors: &errors,
+                topic_creation: topic_creation.as_mut(),
+                statuses: track_topics.then_some(&statuses),
+                last_topic: None,
             };
-            match send_batch(
-                &id,
-                &producer,
-                &records,
-                &converters,
-                topic_creation.as_mut(),
-            )
-            .await
-            {
-                Ok(deliveries) => {
-                    if track_topics {
-                        record_active_topics(&statuses, &id.connector, &records);
-                    }
+            match send_batch(&mut stage, &transformations, records).await {
+                Ok((deliveries, polled)) => {
                     let _ = batches_tx.send(InFlightBatch {
                         deliveries,
                         offsets: batch_offsets,
-                        records: originals.unwrap_or(records),
+                        records: polled,
                     });
                 }
                 Err(e) => {
@@ -212,26 +229,15 @@ pub async fn run(p: SourceTaskParams) {
             .error
             .clone();
     }
-    match failure {
-        Some(trace) => fail(&statuses, &id, &trace),
-        None => tracing::info!(task = %id, "source task stopped"),
-    }
-}
-
-fn fail(statuses: &StatusStore, id: &ConnectorTaskId, trace: &str) {
-    tracing::error!(task = %id, "task failed: {trace}");
-    statuses.put_task(id, State::Failed, Some(trace.to_string()));
-}
-
-/// Records the topics of a sent batch as the connector's active topics
-/// (KIP-558); one store lookup per run of records with the same topic.
-fn record_active_topics(statuses: &StatusStore, connector: &str, records: &[SourceRecord]) {
-    let mut last: Option<&str> = None;
-    for r in records {
-        if last != Some(r.topic.as_str()) {
-            statuses.put_topic(connector, &r.topic);
-            last = Some(&r.topic);
+    if let Some(dlq) = errors.dlq() {
+        if let Err(e) = dlq.flush().await {
+            tracing::error!(task = %id, error = %e, "dead letter queue writes failed");
         }
+        dlq.close().await;
+    }
+    match failure {
+        Some(trace) => fail(&statuses, &id, &trace, &errors),
+        None => tracing::info!(task = %id, "source task stopped"),
     }
 }
 
@@ -249,73 +255,157 @@ fn last_offsets(id: &ConnectorTaskId, records: &[SourceRecord]) -> HashMap<Vec<u
         .collect()
 }
 
-/// Converts and sends one polled batch.
+/// What sending records needs, for one polled batch.
+struct SendStage<'a> {
+    id: &'a ConnectorTaskId,
+    producer: &'a Producer,
+    converters: &'a TaskConverters,
+    errors: &'a RetryWithToleranceOperator,
+    topic_creation: Option<&'a mut TopicCreation>,
+    /// Where active topics are recorded (KIP-558), when tracking is on.
+    statuses: Option<&'a StatusStore>,
+    /// The last topic recorded: one store lookup per run of records.
+    last_topic: Option<String>,
+}
+
+/// Transforms, converts and sends one polled batch. Returns the deliveries
+/// and the records as polled (for `commit_record`).
 async fn send_batch(
-    id: &ConnectorTaskId,
-    producer: &Producer,
-    records: &[SourceRecord],
-    converters: &TaskConverters,
-    mut topic_creation: Option<&mut TopicCreation>,
-) -> Result<Vec<DeliveryFuture>, ConnectError> {
-    let (key_converter, value_converter, header_converter) = (
-        &*converters.key,
-        &*converters.value,
-        converters.header.as_deref(),
-    );
+    stage: &mut SendStage<'_>,
+    chain: &TransformationChain<SourceRecord>,
+    records: Vec<SourceRecord>,
+) -> Result<(Vec<DeliveryFuture>, Vec<SourceRecord>), ConnectError> {
     let mut deliveries = Vec::with_capacity(records.len());
-    for r in records {
-        let key = key_converter
-            .from_connect(&r.topic, r.key_schema.as_ref(), &r.key)
-            .map_err(|e| {
-                e.context(format!(
-                    "converting the key of a record of task {id} for topic {}",
-                    r.topic
-                ))
-            })?;
-        let value = value_converter
-            .from_connect(&r.topic, r.value_schema.as_ref(), &r.value)
-            .map_err(|e| {
-                e.context(format!(
-                    "converting the value of a record of task {id} for topic {}",
-                    r.topic
-                ))
-            })?;
-        let mut headers = Vec::with_capacity(r.headers.len());
-        if let Some(hc) = header_converter {
-            for h in &r.headers {
-                let v = hc
-                    .from_connect_header(&r.topic, &h.key, h.schema.as_ref(), &h.value)
-                    .map_err(|e| {
-                        e.context(format!("converting header {} for topic {}", h.key, r.topic))
-                    })?;
-                headers.push(Header {
-                    key: Bytes::copy_from_slice(h.key.as_bytes()),
-                    value: v,
-                });
+    if chain.is_identity() {
+        for r in &records {
+            if let Some(d) = send_record(stage, r).await? {
+                deliveries.push(d);
             }
         }
-        if let Some(tc) = topic_creation.as_deref_mut() {
-            tc.ensure(&r.topic).await?;
-        }
-        let delivery = producer
-            .send(ProducerRecord {
-                topic: r.topic.clone(),
-                partition: r.kafka_partition,
-                key,
-                value,
-                headers,
-                timestamp: r.timestamp,
-            })
-            .await
-            .map_err(|e| {
-                ConnectError::fatal(format!(
-                    "sending a record of task {id} to topic {}: {e}",
-                    r.topic
-                ))
-            })?;
-        deliveries.push(delivery);
+        return Ok((deliveries, records));
     }
-    Ok(deliveries)
+    // `commit_record` and the error reports get the records as polled.
+    for original in &records {
+        let failed = || FailedRecord::Source(original.clone());
+        let Some(r) = transform(chain, original.clone(), stage.errors, failed).await? else {
+            continue;
+        };
+        if let Some(d) = send_record(stage, &r).await? {
+            deliveries.push(d);
+        }
+    }
+    Ok((deliveries, records))
+}
+
+/// Converts one record and hands it to the producer; `None` when a
+/// tolerated failure skipped it.
+async fn send_record(
+    stage: &mut SendStage<'_>,
+    r: &SourceRecord,
+) -> Result<Option<DeliveryFuture>, ConnectError> {
+    let (converters, errors) = (stage.converters, stage.errors);
+    let failed = || FailedRecord::Source(r.clone());
+    let key = match errors
+        .execute(
+            Stage::KeyConverter,
+            || converters.key_class.clone(),
+            failed,
+            || {
+                converters
+                    .key
+                    .from_connect(&r.topic, r.key_schema.as_ref(), &r.key)
+            },
+        )
+        .await?
+    {
+        Outcome::Done(k) => k,
+        Outcome::Skipped => return Ok(None),
+    };
+    let value = match errors
+        .execute(
+            Stage::ValueConverter,
+            || converters.value_class.clone(),
+            failed,
+            || {
+                converters
+                    .value
+                    .from_connect(&r.topic, r.value_schema.as_ref(), &r.value)
+            },
+        )
+        .await?
+    {
+        Outcome::Done(v) => v,
+        Outcome::Skipped => return Ok(None),
+    };
+    let headers = match errors
+        .execute(
+            Stage::HeaderConverter,
+            || converters.header_class.clone(),
+            failed,
+            || convert_headers(r, converters.header.as_deref()),
+        )
+        .await?
+    {
+        Outcome::Done(h) => h,
+        Outcome::Skipped => return Ok(None),
+    };
+    if let Some(tc) = stage.topic_creation.as_deref_mut() {
+        tc.ensure(&r.topic).await?;
+    }
+    let sent = stage
+        .producer
+        .send(ProducerRecord {
+            topic: r.topic.clone(),
+            partition: r.kafka_partition,
+            key,
+            value,
+            headers,
+            timestamp: r.timestamp,
+        })
+        .await;
+    let delivery = match sent {
+        Ok(d) => d,
+        Err(e) => {
+            let context = ErrorContext {
+                stage: Stage::KafkaProduce,
+                executing_class: "org.apache.kafka.clients.producer.KafkaProducer".to_string(),
+                record: failed(),
+                error: ConnectError::fatal(format!(
+                    "sending a record of task {} to topic {}: {e}",
+                    stage.id, r.topic
+                )),
+            };
+            errors.execute_failed(context).await?;
+            return Ok(None);
+        }
+    };
+    if let Some(statuses) = stage.statuses {
+        if stage.last_topic.as_deref() != Some(r.topic.as_str()) {
+            statuses.put_topic(&stage.id.connector, &r.topic);
+            stage.last_topic = Some(r.topic.clone());
+        }
+    }
+    Ok(Some(delivery))
+}
+
+fn convert_headers(
+    r: &SourceRecord,
+    converter: Option<&dyn HeaderConverter>,
+) -> Result<Vec<Header>, ConnectError> {
+    let Some(hc) = converter else {
+        return Ok(Vec::new());
+    };
+    let mut headers = Vec::with_capacity(r.headers.len());
+    for h in &r.headers {
+        let v = hc
+            .from_connect_header(&r.topic, &h.key, h.schema.as_ref(), &h.value)
+            .map_err(|e| e.context(format!("converting header {}", h.key)))?;
+        headers.push(Header {
+            key: Bytes::copy_from_slice(h.key.as_bytes()),
+            value: v,
+        });
+    }
+    Ok(headers)
 }
 
 /// Awaits batches in submission order; a batch's offsets count once all its
@@ -324,11 +414,17 @@ async fn collect_acks(
     mut batches: mpsc::UnboundedReceiver<InFlightBatch>,
     acked: Arc<Mutex<Acked>>,
     cancel: CancellationToken,
+    errors: Arc<RetryWithToleranceOperator>,
 ) {
     while let Some(batch) = batches.recv().await {
         let mut error = None;
         for d in batch.deliveries {
             if let Err(e) = d.wait().await {
+                // KIP-779: with errors.tolerance=all a record the producer
+                // could not deliver is logged, counted and skipped.
+                if errors.tolerate_unreported(&format!("producer send failed: {e}")) {
+                    continue;
+                }
                 error = Some(format!("org.apache.kafka.connect.errors.ConnectException: Unrecoverable exception from producer send callback: {e}"));
                 break;
             }
