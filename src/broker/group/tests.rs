@@ -1,1 +1,901 @@
-//! Tests of the group coordinator through [`GroupManager`].
+//! Tests of the group coordinator, driven through [`GroupManager`] with the
+//! request structs a connection handler would decode. Tests about timeouts
+//! use timeouts of a few hundred milliseconds and wait for the event itself
+//! (bounded by [`within`]); the exact timing rules are tested on the state
+//! machine with a synthetic clock (`classic_tests`).
+
+use std::time::Duration;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use kafka_protocol::messages::join_group_request::JoinGroupRequestProtocol;
+use kafka_protocol::messages::leave_group_request::MemberIdentity;
+use kafka_protocol::messages::offset_commit_request::{
+    OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+};
+use kafka_protocol::messages::offset_delete_request::{
+    OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+};
+use kafka_protocol::messages::offset_fetch_request::{
+    OffsetFetchRequestGroup, OffsetFetchRequestTopic, OffsetFetchRequestTopics,
+};
+use kafka_protocol::messages::sync_group_request::SyncGroupRequestAssignment;
+use kafka_protocol::messages::{
+    ConsumerProtocolSubscription, DeleteGroupsRequest, DescribeGroupsRequest, GroupId,
+    HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, ListGroupsRequest,
+    OffsetCommitRequest, OffsetDeleteRequest, OffsetFetchRequest, SyncGroupRequest, TopicName,
+};
+use kafka_protocol::protocol::{Encodable, StrBytes};
+
+use super::errors::*;
+use super::{ClientInfo, GroupConfig, GroupManager};
+
+const SESSION_MS: i32 = 10_000;
+const REBALANCE_MS: i32 = 30_000;
+
+fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_string())
+}
+
+fn manager() -> GroupManager {
+    manager_with_delay(0)
+}
+
+/// A coordinator whose first rebalance waits `ms` for more members, and
+/// which takes the short session timeouts of the timing tests.
+fn manager_with_delay(ms: i32) -> GroupManager {
+    GroupManager::new(GroupConfig {
+        group_initial_rebalance_delay_ms: ms,
+        group_min_session_timeout_ms: 1,
+        ..GroupConfig::default()
+    })
+}
+
+/// Waits for `f`, failing the test after five seconds.
+async fn within<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), f)
+        .await
+        .expect("timed out")
+}
+
+/// Short session and rebalance timeouts (milliseconds) for timing tests.
+fn with_timeouts(mut req: JoinGroupRequest, session: i32, rebalance: i32) -> JoinGroupRequest {
+    req.session_timeout_ms = session;
+    req.rebalance_timeout_ms = rebalance;
+    req
+}
+
+/// Consumer-protocol subscription metadata for `topics` (version 0).
+fn subscription(topics: &[&str]) -> Bytes {
+    let mut buf = BytesMut::new();
+    buf.put_i16(0);
+    ConsumerProtocolSubscription::default()
+        .with_topics(topics.iter().map(|t| s(t)).collect())
+        .encode(&mut buf, 0)
+        .expect("subscription encodes");
+    buf.freeze()
+}
+
+fn join_req(group: &str, member_id: &str, protocols: &[(&str, Bytes)]) -> JoinGroupRequest {
+    JoinGroupRequest::default()
+        .with_group_id(GroupId(s(group)))
+        .with_session_timeout_ms(SESSION_MS)
+        .with_rebalance_timeout_ms(REBALANCE_MS)
+        .with_member_id(s(member_id))
+        .with_protocol_type(s("consumer"))
+        .with_protocols(
+            protocols
+                .iter()
+                .map(|(name, metadata)| {
+                    JoinGroupRequestProtocol::default()
+                        .with_name(s(name))
+                        .with_metadata(metadata.clone())
+                })
+                .collect(),
+        )
+}
+
+fn range(topics: &[&str]) -> Vec<(&'static str, Bytes)> {
+    vec![("range", subscription(topics))]
+}
+
+/// Joins as a v9 client does: empty id, MEMBER_ID_REQUIRED, then again with
+/// the given id. Returns the final (waiting) join's answer.
+async fn join_new(
+    mgr: &GroupManager,
+    group: &str,
+    protocols: &[(&str, Bytes)],
+) -> JoinGroupResponse {
+    let first = mgr.join_group(join_req(group, "", protocols), 9).await;
+    assert_eq!(first.error_code, MEMBER_ID_REQUIRED);
+    assert!(!first.member_id.is_empty());
+    mgr.join_group(join_req(group, &first.member_id, protocols), 9)
+        .await
+}
+
+/// Gets a member id without joining yet (the MEMBER_ID_REQUIRED round).
+async fn member_id(mgr: &GroupManager, group: &str) -> String {
+    let first = mgr.join_group(join_req(group, "", &range(&["t"])), 9).await;
+    assert_eq!(first.error_code, MEMBER_ID_REQUIRED);
+    first.member_id.to_string()
+}
+
+fn sync_req(
+    group: &str,
+    generation: i32,
+    member: &str,
+    assignments: &[(&str, &[u8])],
+) -> SyncGroupRequest {
+    SyncGroupRequest::default()
+        .with_group_id(GroupId(s(group)))
+        .with_generation_id(generation)
+        .with_member_id(s(member))
+        .with_protocol_type(Some(s("consumer")))
+        .with_protocol_name(Some(s("range")))
+        .with_assignments(
+            assignments
+                .iter()
+                .map(|(m, a)| {
+                    SyncGroupRequestAssignment::default()
+                        .with_member_id(s(m))
+                        .with_assignment(Bytes::copy_from_slice(a))
+                })
+                .collect(),
+        )
+}
+
+fn heartbeat_req(group: &str, generation: i32, member: &str) -> HeartbeatRequest {
+    HeartbeatRequest::default()
+        .with_group_id(GroupId(s(group)))
+        .with_generation_id(generation)
+        .with_member_id(s(member))
+}
+
+/// Lets spawned tasks (actors, timers, requests) run without moving time.
+async fn settle() {
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// A stable group of one member; returns (member id, generation).
+async fn stable_single(mgr: &GroupManager, group: &str, topics: &[&str]) -> (String, i32) {
+    let joined = join_new(mgr, group, &range(topics)).await;
+    assert_eq!(joined.error_code, NONE);
+    let id = joined.member_id.to_string();
+    let synced = mgr
+        .sync_group(
+            sync_req(group, joined.generation_id, &id, &[(&id, b"a1")]),
+            5,
+        )
+        .await;
+    assert_eq!(synced.error_code, NONE);
+    (id, joined.generation_id)
+}
+
+#[tokio::test]
+async fn member_id_required_then_join_as_leader() {
+    let mgr = manager();
+    let first = mgr.join_group(join_req("g", "", &range(&["t"])), 5).await;
+    assert_eq!(first.error_code, MEMBER_ID_REQUIRED);
+    assert_eq!(first.generation_id, -1);
+    let id = first.member_id.to_string();
+    assert!(!id.is_empty());
+
+    let joined = mgr.join_group(join_req("g", &id, &range(&["t"])), 5).await;
+    assert_eq!(joined.error_code, NONE);
+    assert_eq!(joined.generation_id, 1);
+    assert_eq!(joined.leader.as_str(), id);
+    assert_eq!(joined.member_id.as_str(), id);
+    assert_eq!(joined.members.len(), 1);
+    assert_eq!(joined.members[0].metadata, subscription(&["t"]));
+    assert_eq!(joined.protocol_name.as_deref(), Some("range"));
+
+    // Before v4 a member id is handed out directly.
+    let old = mgr.join_group(join_req("g3", "", &range(&["t"])), 3).await;
+    assert_eq!(old.error_code, NONE);
+    assert!(!old.member_id.is_empty());
+    assert_eq!(old.generation_id, 1);
+
+    // v7+ names the protocol type; the client id prefixes member ids.
+    let client = ClientInfo {
+        client_id: "consumer-g-1".into(),
+        client_host: "/127.0.0.1".into(),
+    };
+    let r = mgr
+        .join_group_from(join_req("g7", "", &range(&["t"])), 7, client)
+        .await;
+    assert!(r.member_id.starts_with("consumer-g-1-"));
+    let r = mgr
+        .join_group(join_req("g7", &r.member_id, &range(&["t"])), 7)
+        .await;
+    assert_eq!(r.protocol_type.as_deref(), Some("consumer"));
+}
+
+#[tokio::test]
+async fn two_members_join_together_and_follower_sync_waits_for_leader() {
+    let mgr = manager_with_delay(100);
+    let a = member_id(&mgr, "g").await;
+    let b = member_id(&mgr, "g").await;
+    let (m1, m2) = (mgr.clone(), mgr.clone());
+    let (a1, b1) = (a.clone(), b.clone());
+    let ja =
+        tokio::spawn(async move { m1.join_group(join_req("g", &a1, &range(&["t1"])), 9).await });
+    let jb =
+        tokio::spawn(async move { m2.join_group(join_req("g", &b1, &range(&["t2"])), 9).await });
+    let (ja, jb) = (ja.await.expect("join a"), jb.await.expect("join b"));
+    assert_eq!((ja.error_code, jb.error_code), (NONE, NONE));
+    assert_eq!(ja.generation_id, 1);
+    assert_eq!(jb.generation_id, 1);
+    assert_eq!(ja.leader, jb.leader);
+    let (leader, follower, leader_resp, follower_resp) = if ja.leader.as_str() == a {
+        (a.clone(), b.clone(), ja, jb)
+    } else {
+        (b.clone(), a.clone(), jb, ja)
+    };
+    assert_eq!(leader_resp.members.len(), 2);
+    assert!(follower_resp.members.is_empty());
+    let metadata: Vec<(String, Bytes)> = leader_resp
+        .members
+        .iter()
+        .map(|m| (m.member_id.to_string(), m.metadata.clone()))
+        .collect();
+    assert!(metadata.contains(&(a.clone(), subscription(&["t1"]))));
+    assert!(metadata.contains(&(b.clone(), subscription(&["t2"]))));
+
+    // The follower's SyncGroup waits for the leader's.
+    let m3 = mgr.clone();
+    let f = follower.clone();
+    let follower_sync =
+        tokio::spawn(async move { m3.sync_group(sync_req("g", 1, &f, &[]), 5).await });
+    settle().await;
+    assert!(!follower_sync.is_finished());
+
+    let leader_sync = mgr
+        .sync_group(
+            sync_req("g", 1, &leader, &[(&leader, b"L"), (&follower, b"F")]),
+            5,
+        )
+        .await;
+    assert_eq!(leader_sync.error_code, NONE);
+    assert_eq!(&leader_sync.assignment[..], b"L");
+    assert_eq!(leader_sync.protocol_name.as_deref(), Some("range"));
+    let follower_sync = follower_sync.await.expect("follower sync");
+    assert_eq!(follower_sync.error_code, NONE);
+    assert_eq!(&follower_sync.assignment[..], b"F");
+
+    let hb = mgr.heartbeat(heartbeat_req("g", 1, &follower), 4).await;
+    assert_eq!(hb.error_code, NONE);
+}
+
+#[tokio::test]
+async fn every_rebalance_bumps_the_generation_and_new_members_trigger_one() {
+    let mgr = manager();
+    let (a, gen1) = stable_single(&mgr, "g", &["t"]).await;
+    assert_eq!(gen1, 1);
+
+    // A second member: its join waits until the first rejoins.
+    let b = member_id(&mgr, "g").await;
+    let m = mgr.clone();
+    let b1 = b.clone();
+    let jb = tokio::spawn(async move { m.join_group(join_req("g", &b1, &range(&["t"])), 9).await });
+    settle().await;
+    assert!(!jb.is_finished());
+    let hb = mgr.heartbeat(heartbeat_req("g", gen1, &a), 4).await;
+    assert_eq!(hb.error_code, REBALANCE_IN_PROGRESS);
+    // A stale SyncGroup during the rebalance is told so too.
+    let sync = mgr.sync_group(sync_req("g", gen1, &a, &[]), 5).await;
+    assert_eq!(sync.error_code, REBALANCE_IN_PROGRESS);
+
+    let ja = mgr.join_group(join_req("g", &a, &range(&["t"])), 9).await;
+    let jb = jb.await.expect("join b");
+    assert_eq!(ja.generation_id, 2);
+    assert_eq!(jb.generation_id, 2);
+    assert_eq!(ja.leader.as_str(), a, "the leader is kept");
+    assert_eq!(ja.members.len(), 2);
+    let m = mgr.clone();
+    let b2 = b.clone();
+    let sb = tokio::spawn(async move { m.sync_group(sync_req("g", 2, &b2, &[]), 5).await });
+    let sa = mgr
+        .sync_group(sync_req("g", 2, &a, &[(&a, b"x"), (&b, b"y")]), 5)
+        .await;
+    assert_eq!(sa.error_code, NONE);
+    assert_eq!(&sb.await.expect("sync b").assignment[..], b"y");
+
+    // A third member: both others hear of it through their heartbeats.
+    let c = member_id(&mgr, "g").await;
+    let m = mgr.clone();
+    let c1 = c.clone();
+    let jc = tokio::spawn(async move { m.join_group(join_req("g", &c1, &range(&["t"])), 9).await });
+    settle().await;
+    for member in [&a, &b] {
+        let hb = mgr.heartbeat(heartbeat_req("g", 2, member), 4).await;
+        assert_eq!(hb.error_code, REBALANCE_IN_PROGRESS);
+    }
+    let (m1, m2) = (mgr.clone(), mgr.clone());
+    let (a1, b1) = (a.clone(), b.clone());
+    let ja =
+        tokio::spawn(async move { m1.join_group(join_req("g", &a1, &range(&["t"])), 9).await });
+    let jb =
+        tokio::spawn(async move { m2.join_group(join_req("g", &b1, &range(&["t"])), 9).await });
+    let generations = [
+        ja.await.expect("a").generation_id,
+        jb.await.expect("b").generation_id,
+        jc.await.expect("c").generation_id,
+    ];
+    assert_eq!(generations, [3, 3, 3]);
+}
+
+#[tokio::test]
+async fn a_silent_member_is_removed_when_its_session_expires() {
+    let mgr = manager_with_delay(50);
+    let a = member_id(&mgr, "g").await;
+    let b = member_id(&mgr, "g").await;
+    let (m1, m2) = (mgr.clone(), mgr.clone());
+    let (a1, b1) = (a.clone(), b.clone());
+    let ja = tokio::spawn(async move {
+        let req = with_timeouts(join_req("g", &a1, &range(&["t"])), 300, 300);
+        m1.join_group(req, 9).await
+    });
+    let jb = tokio::spawn(async move {
+        let req = with_timeouts(join_req("g", &b1, &range(&["t"])), 300, 300);
+        m2.join_group(req, 9).await
+    });
+    let ja = within(ja).await.expect("a");
+    within(jb).await.expect("b");
+    assert_eq!(ja.generation_id, 1);
+    let (m1, m2) = (mgr.clone(), mgr.clone());
+    let (a1, b1) = (a.clone(), b.clone());
+    let sa = tokio::spawn(async move { m1.sync_group(sync_req("g", 1, &a1, &[]), 5).await });
+    let sb = tokio::spawn(async move { m2.sync_group(sync_req("g", 1, &b1, &[]), 5).await });
+    assert_eq!(within(sa).await.expect("a").error_code, NONE);
+    assert_eq!(within(sb).await.expect("b").error_code, NONE);
+
+    // Only b heartbeats (as a client does, every few tens of milliseconds);
+    // a's session runs out and b is told to rejoin.
+    within(async {
+        loop {
+            let hb = mgr.heartbeat(heartbeat_req("g", 1, &b), 4).await;
+            if hb.error_code == REBALANCE_IN_PROGRESS {
+                break;
+            }
+            assert_eq!(hb.error_code, NONE);
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    })
+    .await;
+    let hb = mgr.heartbeat(heartbeat_req("g", 1, &a), 4).await;
+    assert_eq!(hb.error_code, UNKNOWN_MEMBER_ID);
+
+    let jb = within(mgr.join_group(join_req("g", &b, &range(&["t"])), 9)).await;
+    assert_eq!(jb.error_code, NONE);
+    assert_eq!(jb.generation_id, 2);
+    assert_eq!(jb.leader.as_str(), b);
+    assert_eq!(jb.members.len(), 1);
+}
+
+#[tokio::test]
+async fn a_member_that_does_not_rejoin_is_dropped_after_the_rebalance_timeout() {
+    let mgr = manager();
+    let a = member_id(&mgr, "g").await;
+    let req = with_timeouts(join_req("g", &a, &range(&["t"])), 10_000, 200);
+    assert_eq!(mgr.join_group(req, 9).await.generation_id, 1);
+    mgr.sync_group(sync_req("g", 1, &a, &[]), 5).await;
+    let b = member_id(&mgr, "g").await;
+    let m = mgr.clone();
+    let b1 = b.clone();
+    let jb = tokio::spawn(async move {
+        let req = with_timeouts(join_req("g", &b1, &range(&["t"])), 10_000, 200);
+        m.join_group(req, 9).await
+    });
+    settle().await;
+    // a stays alive (its session is long) but never rejoins; the rebalance
+    // completes without it once the rebalance timeout runs out.
+    let jb = within(jb).await.expect("b");
+    assert_eq!(jb.error_code, NONE);
+    assert_eq!(jb.generation_id, 2);
+    assert_eq!(jb.leader.as_str(), b);
+    let hb = mgr.heartbeat(heartbeat_req("g", 1, &a), 4).await;
+    assert_eq!(hb.error_code, UNKNOWN_MEMBER_ID);
+}
+
+#[tokio::test]
+async fn followers_are_released_when_the_leader_never_syncs() {
+    let mgr = manager_with_delay(50);
+    let a = member_id(&mgr, "g").await;
+    let b = member_id(&mgr, "g").await;
+    let (m1, m2) = (mgr.clone(), mgr.clone());
+    let (a1, b1) = (a.clone(), b.clone());
+    let ja = tokio::spawn(async move {
+        let req = with_timeouts(join_req("g", &a1, &range(&["t"])), 10_000, 200);
+        m1.join_group(req, 9).await
+    });
+    let jb = tokio::spawn(async move {
+        let req = with_timeouts(join_req("g", &b1, &range(&["t"])), 10_000, 200);
+        m2.join_group(req, 9).await
+    });
+    let ja = within(ja).await.expect("a");
+    within(jb).await.expect("b");
+    let follower = if ja.leader.as_str() == a { b } else { a };
+    let m = mgr.clone();
+    let f = follower.clone();
+    let sync = tokio::spawn(async move { m.sync_group(sync_req("g", 1, &f, &[]), 5).await });
+    settle().await;
+    assert!(!sync.is_finished());
+    let sync = within(sync).await.expect("sync");
+    assert_eq!(sync.error_code, REBALANCE_IN_PROGRESS);
+}
+
+#[tokio::test]
+async fn leaving_triggers_a_rebalance() {
+    let mgr = manager();
+    let (a, _) = stable_single(&mgr, "g", &["t"]).await;
+    let b = member_id(&mgr, "g").await;
+    let m = mgr.clone();
+    let b1 = b.clone();
+    let jb = tokio::spawn(async move { m.join_group(join_req("g", &b1, &range(&["t"])), 9).await });
+    settle().await;
+    let ja = mgr.join_group(join_req("g", &a, &range(&["t"])), 9).await;
+    assert_eq!(jb.await.expect("b").generation_id, 2);
+    let m = mgr.clone();
+    let b2 = b.clone();
+    let sb = tokio::spawn(async move { m.sync_group(sync_req("g", 2, &b2, &[]), 5).await });
+    mgr.sync_group(sync_req("g", ja.generation_id, &a, &[]), 5)
+        .await;
+    sb.await.expect("sync b");
+
+    // v3+: a list of members.
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_members(vec![MemberIdentity::default().with_member_id(s(&b))]);
+    let r = mgr.leave_group(leave, 5).await;
+    assert_eq!(r.error_code, NONE);
+    assert_eq!(r.members.len(), 1);
+    assert_eq!(r.members[0].error_code, NONE);
+    let hb = mgr.heartbeat(heartbeat_req("g", 2, &a), 4).await;
+    assert_eq!(hb.error_code, REBALANCE_IN_PROGRESS);
+    let ja = mgr.join_group(join_req("g", &a, &range(&["t"])), 9).await;
+    assert_eq!(ja.generation_id, 3);
+    assert_eq!(ja.members.len(), 1);
+    mgr.sync_group(sync_req("g", 3, &a, &[]), 5).await;
+
+    // v0-2: one member id; unknown members are refused.
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_member_id(s("nobody"));
+    assert_eq!(
+        mgr.leave_group(leave, 1).await.error_code,
+        UNKNOWN_MEMBER_ID
+    );
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_member_id(s(&a));
+    assert_eq!(mgr.leave_group(leave, 1).await.error_code, NONE);
+    let described = mgr
+        .describe_groups(
+            DescribeGroupsRequest::default().with_groups(vec![GroupId(s("g"))]),
+            5,
+        )
+        .await;
+    assert_eq!(described.groups[0].group_state.as_str(), "Empty");
+    assert!(described.groups[0].members.is_empty());
+}
+
+#[tokio::test]
+async fn incompatible_protocols_are_refused() {
+    let mgr = manager();
+    let (_a, _) = stable_single(&mgr, "g", &["t"]).await;
+    // Another protocol type.
+    let mut req = join_req("g", "", &range(&["t"]));
+    req.protocol_type = s("connect");
+    assert_eq!(
+        mgr.join_group(req, 9).await.error_code,
+        INCONSISTENT_GROUP_PROTOCOL
+    );
+    // No protocol in common.
+    let req = join_req("g", "", &[("roundrobin", Bytes::new())]);
+    assert_eq!(
+        mgr.join_group(req, 9).await.error_code,
+        INCONSISTENT_GROUP_PROTOCOL
+    );
+    // Nothing offered at all.
+    let req = join_req("other", "", &[]);
+    assert_eq!(
+        mgr.join_group(req, 9).await.error_code,
+        INCONSISTENT_GROUP_PROTOCOL
+    );
+    // Session timeout out of range.
+    let mut req = join_req("other", "", &range(&["t"]));
+    req.session_timeout_ms = 10;
+    assert_eq!(
+        mgr.join_group(req, 9).await.error_code,
+        INVALID_SESSION_TIMEOUT
+    );
+    let req = join_req("", "", &range(&["t"]));
+    assert_eq!(mgr.join_group(req, 9).await.error_code, INVALID_GROUP_ID);
+}
+
+#[tokio::test]
+async fn the_protocol_is_one_every_member_supports() {
+    let mgr = manager_with_delay(100);
+    let a = member_id(&mgr, "c").await;
+    let b = member_id(&mgr, "c").await;
+    let connect = |id: &str, protocols: &[(&str, Bytes)]| {
+        let mut req = join_req("c", id, protocols);
+        req.protocol_type = s("connect");
+        req
+    };
+    let ra = connect(
+        &a,
+        &[
+            ("sessioned", Bytes::from_static(b"1")),
+            ("default", Bytes::from_static(b"2")),
+        ],
+    );
+    let rb = connect(&b, &[("default", Bytes::from_static(b"3"))]);
+    let (m1, m2) = (mgr.clone(), mgr.clone());
+    let ja = tokio::spawn(async move { m1.join_group(ra, 7).await });
+    let jb = tokio::spawn(async move { m2.join_group(rb, 7).await });
+    let (ja, jb) = (ja.await.expect("a"), jb.await.expect("b"));
+    assert_eq!(ja.protocol_name.as_deref(), Some("default"));
+    assert_eq!(jb.protocol_name.as_deref(), Some("default"));
+    assert_eq!(ja.protocol_type.as_deref(), Some("connect"));
+    let leader = if ja.leader.as_str() == a { ja } else { jb };
+    let mut metadata: Vec<Bytes> = leader.members.iter().map(|m| m.metadata.clone()).collect();
+    metadata.sort();
+    assert_eq!(
+        metadata,
+        vec![Bytes::from_static(b"2"), Bytes::from_static(b"3")]
+    );
+}
+
+#[tokio::test]
+async fn sync_group_errors() {
+    let mgr = manager();
+    assert_eq!(
+        mgr.sync_group(sync_req("none", 1, "x", &[]), 5)
+            .await
+            .error_code,
+        UNKNOWN_MEMBER_ID
+    );
+    let (a, generation) = stable_single(&mgr, "g", &["t"]).await;
+    assert_eq!(
+        mgr.sync_group(sync_req("g", generation, "x", &[]), 5)
+            .await
+            .error_code,
+        UNKNOWN_MEMBER_ID
+    );
+    assert_eq!(
+        mgr.sync_group(sync_req("g", generation + 1, &a, &[]), 5)
+            .await
+            .error_code,
+        ILLEGAL_GENERATION
+    );
+    let mut wrong = sync_req("g", generation, &a, &[]);
+    wrong.protocol_name = Some(s("roundrobin"));
+    assert_eq!(
+        mgr.sync_group(wrong, 5).await.error_code,
+        INCONSISTENT_GROUP_PROTOCOL
+    );
+    // Stable: the current assignment again.
+    let again = mgr.sync_group(sync_req("g", generation, &a, &[]), 3).await;
+    assert_eq!(again.error_code, NONE);
+    assert_eq!(&again.assignment[..], b"a1");
+    assert_eq!(
+        mgr.heartbeat(heartbeat_req("g", generation + 1, &a), 4)
+            .await
+            .error_code,
+        ILLEGAL_GENERATION
+    );
+}
+
+#[tokio::test]
+async fn static_members_join_without_member_id_round_and_are_fenced() {
+    let mgr = manager();
+    let mut req = join_req("g", "", &range(&["t"]));
+    req.group_instance_id = Some(s("instance-1"));
+    let joined = mgr.join_group(req, 9).await;
+    assert_eq!(joined.error_code, NONE);
+    let id = joined.member_id.to_string();
+    assert!(id.starts_with("instance-1-"));
+    let mut hb = heartbeat_req("g", 1, "someone-else");
+    hb.group_instance_id = Some(s("instance-1"));
+    assert_eq!(mgr.heartbeat(hb, 4).await.error_code, FENCED_INSTANCE_ID);
+    let mut hb = heartbeat_req("g", 1, &id);
+    hb.group_instance_id = Some(s("instance-1"));
+    assert_eq!(mgr.heartbeat(hb, 4).await.error_code, NONE);
+    // Leaving by instance id alone.
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_members(vec![MemberIdentity::default()
+            .with_member_id(s(""))
+            .with_group_instance_id(Some(s("instance-1")))]);
+    let r = mgr.leave_group(leave, 4).await;
+    assert_eq!(r.members[0].error_code, NONE);
+}
+
+fn commit_req(
+    group: &str,
+    generation: i32,
+    member: &str,
+    offsets: &[(&str, i32, i64, &str)],
+) -> OffsetCommitRequest {
+    let mut topics: Vec<OffsetCommitRequestTopic> = Vec::new();
+    for (topic, partition, offset, metadata) in offsets {
+        let p = OffsetCommitRequestPartition::default()
+            .with_partition_index(*partition)
+            .with_committed_offset(*offset)
+            .with_committed_leader_epoch(3)
+            .with_committed_metadata(Some(s(metadata)));
+        match topics.iter_mut().find(|t| t.name.as_str() == *topic) {
+            Some(t) => t.partitions.push(p),
+            None => topics.push(
+                OffsetCommitRequestTopic::default()
+                    .with_name(TopicName(s(topic)))
+                    .with_partitions(vec![p]),
+            ),
+        }
+    }
+    OffsetCommitRequest::default()
+        .with_group_id(GroupId(s(group)))
+        .with_generation_id_or_member_epoch(generation)
+        .with_member_id(s(member))
+        .with_topics(topics)
+}
+
+fn commit_codes(r: &kafka_protocol::messages::OffsetCommitResponse) -> Vec<i16> {
+    r.topics
+        .iter()
+        .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+        .collect()
+}
+
+#[tokio::test]
+async fn offsets_commit_and_fetch_with_metadata() {
+    let mgr = manager();
+    // A simple (generation -1) commit creates the group.
+    let r = mgr
+        .offset_commit(
+            commit_req(
+                "simple",
+                -1,
+                "",
+                &[("t", 0, 42, "meta-0"), ("t", 1, 7, ""), ("u", 0, 1, "x")],
+            ),
+            8,
+        )
+        .await;
+    assert_eq!(commit_codes(&r), vec![NONE, NONE, NONE]);
+
+    // v7, chosen partitions: unknown ones read -1.
+    let fetch = OffsetFetchRequest::default()
+        .with_group_id(GroupId(s("simple")))
+        .with_topics(Some(vec![OffsetFetchRequestTopic::default()
+            .with_name(TopicName(s("t")))
+            .with_partition_indexes(vec![0, 1, 2])]));
+    let r = mgr.offset_fetch(fetch, 7).await;
+    assert_eq!(r.error_code, NONE);
+    let parts = &r.topics[0].partitions;
+    assert_eq!(parts[0].committed_offset, 42);
+    assert_eq!(parts[0].metadata.as_deref(), Some("meta-0"));
+    assert_eq!(parts[0].committed_leader_epoch, 3);
+    assert_eq!(parts[1].committed_offset, 7);
+    assert_eq!(parts[2].committed_offset, -1);
+    assert_eq!(parts[2].metadata.as_deref(), Some(""));
+
+    // All topics when none are named.
+    let r = mgr
+        .offset_fetch(
+            OffsetFetchRequest::default()
+                .with_group_id(GroupId(s("simple")))
+                .with_topics(None),
+            6,
+        )
+        .await;
+    let mut names: Vec<String> = r.topics.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    assert_eq!(names, vec!["t", "u"]);
+
+    // v8: several groups at once, one unknown.
+    let fetch = OffsetFetchRequest::default().with_groups(vec![
+        OffsetFetchRequestGroup::default()
+            .with_group_id(GroupId(s("simple")))
+            .with_topics(None),
+        OffsetFetchRequestGroup::default()
+            .with_group_id(GroupId(s("unknown")))
+            .with_topics(Some(vec![OffsetFetchRequestTopics::default()
+                .with_name(TopicName(s("t")))
+                .with_partition_indexes(vec![0])])),
+    ]);
+    let r = mgr.offset_fetch(fetch, 8).await;
+    assert_eq!(r.groups.len(), 2);
+    assert_eq!(r.groups[0].topics.len(), 2);
+    assert_eq!(r.groups[1].error_code, NONE);
+    assert_eq!(r.groups[1].topics[0].partitions[0].committed_offset, -1);
+
+    // Metadata over the limit.
+    let big = "x".repeat(5000);
+    let r = mgr
+        .offset_commit(commit_req("simple", -1, "", &[("t", 0, 1, &big)]), 8)
+        .await;
+    assert_eq!(commit_codes(&r), vec![OFFSET_METADATA_TOO_LARGE]);
+
+    // A generation for a group that does not exist.
+    let r = mgr
+        .offset_commit(commit_req("nope", 3, "m", &[("t", 0, 1, "")]), 8)
+        .await;
+    assert_eq!(commit_codes(&r), vec![ILLEGAL_GENERATION]);
+    let r = mgr
+        .offset_commit(commit_req("nope", 3, "m", &[("t", 0, 1, "")]), 9)
+        .await;
+    assert_eq!(commit_codes(&r), vec![GROUP_ID_NOT_FOUND]);
+}
+
+#[tokio::test]
+async fn commits_from_members_are_checked() {
+    let mgr = manager();
+    let (a, generation) = stable_single(&mgr, "g", &["t"]).await;
+    let r = mgr
+        .offset_commit(commit_req("g", generation, &a, &[("t", 0, 10, "m")]), 8)
+        .await;
+    assert_eq!(commit_codes(&r), vec![NONE]);
+    let r = mgr
+        .offset_commit(commit_req("g", generation + 1, &a, &[("t", 0, 11, "")]), 8)
+        .await;
+    assert_eq!(commit_codes(&r), vec![ILLEGAL_GENERATION]);
+    let r = mgr
+        .offset_commit(
+            commit_req("g", generation, "stranger", &[("t", 0, 11, "")]),
+            8,
+        )
+        .await;
+    assert_eq!(commit_codes(&r), vec![UNKNOWN_MEMBER_ID]);
+    // No generation while the group has members.
+    let r = mgr
+        .offset_commit(commit_req("g", -1, "", &[("t", 0, 11, "")]), 8)
+        .await;
+    assert_eq!(commit_codes(&r), vec![UNKNOWN_MEMBER_ID]);
+    let fetch = OffsetFetchRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_topics(None);
+    let r = mgr.offset_fetch(fetch, 3).await;
+    assert_eq!(r.topics[0].partitions[0].committed_offset, 10);
+    assert_eq!(
+        r.topics[0].partitions[0].committed_leader_epoch, -1,
+        "v3 has no leader epoch"
+    );
+}
+
+#[tokio::test]
+async fn describe_list_and_delete_groups() {
+    let mgr = manager();
+    let (a, generation) = stable_single(&mgr, "g", &["t"]).await;
+    mgr.offset_commit(
+        commit_req("g", generation, &a, &[("t", 0, 5, ""), ("other", 0, 9, "")]),
+        8,
+    )
+    .await;
+    mgr.offset_commit(commit_req("simple", -1, "", &[("t", 0, 1, "")]), 8)
+        .await;
+
+    let described = mgr
+        .describe_groups(
+            DescribeGroupsRequest::default()
+                .with_groups(vec![GroupId(s("g")), GroupId(s("missing"))])
+                .with_include_authorized_operations(true),
+            5,
+        )
+        .await;
+    let g = &described.groups[0];
+    assert_eq!(g.error_code, NONE);
+    assert_eq!(g.group_state.as_str(), "Stable");
+    assert_eq!(g.protocol_type.as_str(), "consumer");
+    assert_eq!(g.protocol_data.as_str(), "range");
+    assert_eq!(g.members.len(), 1);
+    assert_eq!(g.members[0].member_id.as_str(), a);
+    assert_eq!(g.members[0].member_metadata, subscription(&["t"]));
+    assert_eq!(&g.members[0].member_assignment[..], b"a1");
+    assert_ne!(g.authorized_operations, i32::MIN);
+    assert_eq!(described.groups[1].group_state.as_str(), "Dead");
+    assert_eq!(described.groups[1].error_code, NONE);
+    let v6 = mgr
+        .describe_groups(
+            DescribeGroupsRequest::default().with_groups(vec![GroupId(s("missing"))]),
+            6,
+        )
+        .await;
+    assert_eq!(v6.groups[0].error_code, GROUP_ID_NOT_FOUND);
+
+    let listed = mgr.list_groups(ListGroupsRequest::default(), 5).await;
+    let names: Vec<(String, String, String)> = listed
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.group_id.to_string(),
+                g.protocol_type.to_string(),
+                g.group_state.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("g".into(), "consumer".into(), "Stable".into()),
+            ("simple".into(), "".into(), "Empty".into())
+        ]
+    );
+    let stable_only = mgr
+        .list_groups(
+            ListGroupsRequest::default().with_states_filter(vec![s("Stable")]),
+            4,
+        )
+        .await;
+    assert_eq!(stable_only.groups.len(), 1);
+
+    // OffsetDelete on a consumer group with members: subscribed topics stay.
+    let delete = OffsetDeleteRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_topics(vec![
+            OffsetDeleteRequestTopic::default()
+                .with_name(TopicName(s("t")))
+                .with_partitions(vec![
+                    OffsetDeleteRequestPartition::default().with_partition_index(0)
+                ]),
+            OffsetDeleteRequestTopic::default()
+                .with_name(TopicName(s("other")))
+                .with_partitions(vec![
+                    OffsetDeleteRequestPartition::default().with_partition_index(0)
+                ]),
+        ]);
+    let r = mgr.offset_delete(delete, 0).await;
+    assert_eq!(r.error_code, NONE);
+    assert_eq!(
+        r.topics[0].partitions[0].error_code,
+        GROUP_SUBSCRIBED_TO_TOPIC
+    );
+    assert_eq!(r.topics[1].partitions[0].error_code, NONE);
+
+    // DeleteGroups: not while members remain.
+    let del = |names: &[&str]| {
+        DeleteGroupsRequest::default()
+            .with_groups_names(names.iter().map(|n| GroupId(s(n))).collect())
+    };
+    let r = mgr.delete_groups(del(&["g", "missing"]), 2).await;
+    assert_eq!(r.results[0].error_code, NON_EMPTY_GROUP);
+    assert_eq!(r.results[1].error_code, GROUP_ID_NOT_FOUND);
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_members(vec![MemberIdentity::default().with_member_id(s(&a))]);
+    mgr.leave_group(leave, 5).await;
+    let r = mgr.delete_groups(del(&["g", "simple"]), 2).await;
+    assert_eq!(r.results[0].error_code, NONE);
+    assert_eq!(r.results[1].error_code, NONE);
+    let listed = mgr.list_groups(ListGroupsRequest::default(), 5).await;
+    assert!(listed.groups.is_empty());
+    let r = mgr
+        .offset_fetch(
+            OffsetFetchRequest::default()
+                .with_group_id(GroupId(s("g")))
+                .with_topics(None),
+            7,
+        )
+        .await;
+    assert!(r.topics.is_empty());
+}
+
+#[tokio::test]
+async fn shutdown_releases_waiting_requests() {
+    let mgr = manager();
+    let (_a, _) = stable_single(&mgr, "g", &["t"]).await;
+    let b = member_id(&mgr, "g").await;
+    let m = mgr.clone();
+    let jb = tokio::spawn(async move { m.join_group(join_req("g", &b, &range(&["t"])), 9).await });
+    settle().await;
+    mgr.shutdown().await;
+    assert_eq!(
+        jb.await.expect("join").error_code,
+        COORDINATOR_NOT_AVAILABLE
+    );
+    let r = mgr.join_group(join_req("g", "", &range(&["t"])), 9).await;
+    assert_eq!(r.error_code, COORDINATOR_NOT_AVAILABLE);
+}
