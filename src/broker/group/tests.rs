@@ -505,7 +505,13 @@ async fn incompatible_protocols_are_refused() {
     );
     // Session timeout out of range.
     let mut req = join_req("other", "", &range(&["t"]));
-    req.session_timeout_ms = 10;
+    req.session_timeout_ms = 0;
+    assert_eq!(
+        mgr.join_group(req, 9).await.error_code,
+        INVALID_SESSION_TIMEOUT
+    );
+    let mut req = join_req("other", "", &range(&["t"]));
+    req.session_timeout_ms = 1_800_001;
     assert_eq!(
         mgr.join_group(req, 9).await.error_code,
         INVALID_SESSION_TIMEOUT
