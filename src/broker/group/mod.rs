@@ -26,6 +26,8 @@ mod responses;
 mod state;
 
 #[cfg(test)]
+mod classic_tests;
+#[cfg(test)]
 mod tests;
 
 use kafka_protocol::messages::{
