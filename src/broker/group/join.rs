@@ -190,8 +190,12 @@ impl ClassicGroup {
         let mut votes = vec![0usize; candidates.len()];
         for member in self.members.values() {
             if let Some(choice) = member.vote(&candidates) {
-                if let Some(i) = candidates.iter().position(|c| c == choice) {
-                    votes[i] += 1;
+                if let Some(count) = candidates
+                    .iter()
+                    .position(|c| c == choice)
+                    .and_then(|i| votes.get_mut(i))
+                {
+                    *count += 1;
                 }
             }
         }

@@ -147,8 +147,12 @@ impl ClassicGroup {
             return commit_error(req, code);
         }
         // v2-v4 may ask for their own retention; -1 means the broker's.
-        let expire_at = (version <= 4 && req.retention_time_ms >= 0)
-            .then(|| now + millis(req.retention_time_ms));
+        // A retention too long for the clock is as good as none.
+        let expire_at = if version <= 4 && req.retention_time_ms >= 0 {
+            now.checked_add(millis(req.retention_time_ms))
+        } else {
+            None
+        };
         let max_metadata = self.config().offset_metadata_max_bytes;
         let mut response = OffsetCommitResponse::default();
         for t in &req.topics {

@@ -68,10 +68,17 @@ impl OffsetStore {
         self.topics.retain(|_, partitions| {
             partitions.retain(|_, o| {
                 let deadline = match o.expire_at {
-                    Some(at) => at,
-                    None => since.unwrap_or(o.commit_time).max(o.commit_time) + retention,
+                    Some(at) => Some(at),
+                    None => since
+                        .unwrap_or(o.commit_time)
+                        .max(o.commit_time)
+                        .checked_add(retention),
                 };
-                let keep = now < deadline;
+                // A retention beyond the clock's range never runs out.
+                let keep = match deadline {
+                    Some(deadline) => now < deadline,
+                    None => true,
+                };
                 if !keep {
                     dropped += 1;
                 }
