@@ -117,6 +117,10 @@ impl ClassicGroup {
             None
         };
         let generation = req.generation_id_or_member_epoch;
+        if generation < 0 && self.state == GroupState::Empty {
+            // An admin client or a consumer without group management.
+            return NONE;
+        }
         if generation >= 0 || !req.member_id.is_empty() || instance.is_some() {
             if let Err(code) = self.validate_member(&req.member_id, instance) {
                 return code;
@@ -249,31 +253,26 @@ impl ClassicGroup {
     }
 
     /// The topics the members subscribe to, read from their consumer
-    /// protocol metadata; `None` if one of them cannot be read.
+    /// protocol metadata; `None` when unknown (no protocol chosen yet, or a
+    /// subscription that cannot be read).
     fn subscribed_topics(&self) -> Option<HashSet<String>> {
+        let protocol = self.protocol_name.as_deref()?;
         let mut topics = HashSet::new();
         for member in self.members.values() {
-            let metadata = match self.protocol_name.as_deref() {
-                Some(name) => member.metadata(name),
-                None => member.protocols.first().map(|p| &p.metadata),
-            }?;
-            let subscription = decode_subscription(metadata)?;
+            let subscription = decode_subscription(member.metadata(protocol)?)?;
             topics.extend(subscription.topics.iter().map(|t| t.to_string()));
         }
         Some(topics)
     }
 }
 
-/// A consumer protocol subscription: a version, then the body (newer
-/// versions are read as the newest one we know, as Kafka does).
+/// The topics of a consumer protocol subscription. Every version starts
+/// with v0's fields, so v0 is read whatever the version, as Kafka does.
 fn decode_subscription(metadata: &bytes::Bytes) -> Option<ConsumerProtocolSubscription> {
     let mut buf = metadata.clone();
     if buf.remaining() < 2 {
         return None;
     }
-    let version = buf.get_i16();
-    if version < 0 {
-        return None;
-    }
-    ConsumerProtocolSubscription::decode(&mut buf, version.min(3)).ok()
+    let _version = buf.get_i16();
+    ConsumerProtocolSubscription::decode(&mut buf, 0).ok()
 }
