@@ -220,7 +220,16 @@ impl GroupManager {
         if group_id.is_empty() {
             return join_error(version, &member_id, INVALID_GROUP_ID);
         }
-        let Some(actor) = self.lookup_or_create(&group_id) else {
+        let actor = if member_id.is_empty() {
+            self.lookup_or_create(&group_id)
+        } else {
+            // Only a member without an id can bring a group into being.
+            match self.lookup(&group_id) {
+                Some(actor) => Some(actor),
+                None => return join_error(version, &member_id, UNKNOWN_MEMBER_ID),
+            }
+        };
+        let Some(actor) = actor else {
             return join_error(version, &member_id, COORDINATOR_NOT_AVAILABLE);
         };
         self.call(&group_id, &actor, |tx| Join {

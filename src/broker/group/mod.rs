@@ -28,6 +28,8 @@ mod state;
 #[cfg(test)]
 mod classic_tests;
 #[cfg(test)]
+mod encode_tests;
+#[cfg(test)]
 mod tests;
 
 use kafka_protocol::messages::{

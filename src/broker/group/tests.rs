@@ -518,6 +518,11 @@ async fn incompatible_protocols_are_refused() {
     );
     let req = join_req("", "", &range(&["t"]));
     assert_eq!(mgr.join_group(req, 9).await.error_code, INVALID_GROUP_ID);
+    // A member id for a group that does not exist.
+    let req = join_req("ghost", "member-1", &range(&["t"]));
+    assert_eq!(mgr.join_group(req, 9).await.error_code, UNKNOWN_MEMBER_ID);
+    let listed = mgr.list_groups(ListGroupsRequest::default(), 5).await;
+    assert!(!listed.groups.iter().any(|g| g.group_id.as_str() == "ghost"));
 }
 
 #[tokio::test]
