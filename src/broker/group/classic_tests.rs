@@ -227,3 +227,56 @@ fn a_new_member_stuck_in_join_is_dropped_after_the_new_member_timeout() {
     assert_eq!(g.members.len(), 1);
     assert_eq!(g.state, GroupState::PreparingRebalance);
 }
+
+fn commit(g: &mut ClassicGroup, generation: i32, member: &str, now: Instant) -> i16 {
+    use kafka_protocol::messages::offset_commit_request::{
+        OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+    };
+    use kafka_protocol::messages::{OffsetCommitRequest, TopicName};
+    let req = OffsetCommitRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_generation_id_or_member_epoch(generation)
+        .with_member_id(s(member))
+        .with_topics(vec![OffsetCommitRequestTopic::default()
+            .with_name(TopicName(s("t")))
+            .with_partitions(vec![OffsetCommitRequestPartition::default()
+                .with_partition_index(0)
+                .with_committed_offset(1)])]);
+    g.commit(&req, 8, now).topics[0].partitions[0].error_code
+}
+
+#[test]
+fn offsets_of_a_group_without_members_expire_after_the_retention() {
+    let t0 = Instant::now();
+    let week = Duration::from_secs(7 * 24 * 3600);
+    let mut g = group(0);
+    assert_eq!(commit(&mut g, -1, "", t0), NONE);
+    assert!(!g.cleanup(t0 + week - Duration::from_millis(1)));
+    assert!(!g.offsets.is_empty());
+    assert!(g.cleanup(t0 + week), "no offsets left: the group dies");
+    assert_eq!(g.state, GroupState::Dead);
+}
+
+#[test]
+fn offsets_of_a_consumer_group_live_a_retention_after_it_empties() {
+    let t0 = Instant::now();
+    let day = Duration::from_secs(24 * 3600);
+    let mut g = group(0);
+    let mut rx = join(&mut g, "", 3, t0);
+    let a = answer(&mut rx).expect("a").member_id.to_string();
+    sync(&mut g, &a, 1, t0);
+    assert_eq!(commit(&mut g, 1, &a, t0), NONE);
+    // Members keep offsets alive however old (no timers run here, so the
+    // member is still in the group).
+    assert!(!g.cleanup(t0 + day * 30));
+    assert!(!g.offsets.is_empty());
+    // The member leaves at day 30: retention counts from then.
+    let emptied = t0 + day * 30;
+    let leave = kafka_protocol::messages::LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("g")))
+        .with_member_id(s(&a));
+    assert_eq!(g.leave(leave, 1, emptied).error_code, NONE);
+    assert_eq!(g.state, GroupState::Empty);
+    assert!(!g.cleanup(emptied + day * 7 - Duration::from_millis(1)));
+    assert!(g.cleanup(emptied + day * 7));
+}
