@@ -910,3 +910,34 @@ async fn shutdown_releases_waiting_requests() {
     let r = mgr.join_group(join_req("g", "", &range(&["t"])), 9).await;
     assert_eq!(r.error_code, COORDINATOR_NOT_AVAILABLE);
 }
+
+#[tokio::test]
+async fn the_sweeper_expires_offsets_and_removes_empty_groups() {
+    let mgr = GroupManager::new(GroupConfig {
+        offsets_retention_ms: 100,
+        offsets_retention_check_interval_ms: 20,
+        ..GroupConfig::default()
+    });
+    let r = mgr
+        .offset_commit(commit_req("simple", -1, "", &[("t", 0, 1, "")]), 8)
+        .await;
+    assert_eq!(commit_codes(&r), vec![NONE]);
+    let listed = mgr.list_groups(ListGroupsRequest::default(), 5).await;
+    assert_eq!(listed.groups.len(), 1);
+    within(async {
+        while !mgr
+            .list_groups(ListGroupsRequest::default(), 5)
+            .await
+            .groups
+            .is_empty()
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    let fetch = OffsetFetchRequest::default()
+        .with_group_id(GroupId(s("simple")))
+        .with_topics(None);
+    assert!(mgr.offset_fetch(fetch, 7).await.topics.is_empty());
+    mgr.shutdown().await;
+}
