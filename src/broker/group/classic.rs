@@ -257,6 +257,7 @@ impl ClassicGroup {
                         leader: &leader,
                         member_id: id,
                         members,
+                        ..JoinOutcome::default()
                     },
                 );
                 let _ = w.tx.send(response);

@@ -97,9 +97,7 @@ impl ClassicGroup {
         if let Some(instance) = p.group_instance_id.clone() {
             match self.static_members.get(&instance).cloned() {
                 Some(old_id) if self.members.contains_key(&old_id) => {
-                    // A restarted static member takes over its old identity.
-                    self.replace_static_member(&old_id, &new_id, now);
-                    self.update_member_and_rebalance(&new_id, p, waiter, now);
+                    self.rejoin_static_member(&old_id, &new_id, p, waiter, now);
                 }
                 _ => self.add_member_and_rebalance(new_id, p, waiter, now),
             }
@@ -276,14 +274,70 @@ impl ClassicGroup {
         let Some(member) = self.members.get_mut(member_id) else {
             return reply_join_error(waiter, member_id, UNKNOWN_MEMBER_ID);
         };
-        member.session_timeout = p.session_timeout;
-        member.rebalance_timeout = p.rebalance_timeout;
-        member.protocol_type = p.protocol_type;
-        member.protocols = p.protocols;
-        member.client = p.client;
+        update_member(member, p);
         if let Some(old) = member.awaiting_join.replace(waiter) {
             // A second JoinGroup supersedes the first (the client retried).
             reply_join_error(old, member_id, REBALANCE_IN_PROGRESS);
+        }
+        self.maybe_prepare_rebalance(now);
+        self.try_complete_join(now);
+    }
+
+    /// A static member restarted (KIP-345): it takes over its old identity
+    /// under a new member id. A stable group whose protocol stays the same
+    /// does not rebalance: the member gets the current generation and, with
+    /// SyncGroup, its old assignment. Otherwise the group rebalances.
+    fn rejoin_static_member(
+        &mut self,
+        old_id: &str,
+        new_id: &str,
+        p: JoinParams,
+        waiter: JoinWaiter,
+        now: Instant,
+    ) {
+        // Kafka answers with the leader as it was: a restarted leader that
+        // cannot skip the assignment (before v9) acts as a follower.
+        let previous_leader = self.leader_id.clone().unwrap_or_default();
+        self.replace_static_member(old_id, new_id, now);
+        match self.state {
+            GroupState::Stable => {
+                if let Some(member) = self.members.get_mut(new_id) {
+                    update_member(member, p);
+                }
+                if self.select_protocol() != self.protocol_name {
+                    return self.rebalance_with_waiter(new_id, waiter, now);
+                }
+                let is_leader = self.leader_id.as_deref() == Some(new_id);
+                let skip_assignment = is_leader && waiter.version >= 9;
+                let members = if skip_assignment {
+                    self.member_list()
+                } else {
+                    Vec::new()
+                };
+                let response = join_response(
+                    waiter.version,
+                    NONE,
+                    JoinOutcome {
+                        generation_id: self.generation_id,
+                        protocol_type: self.protocol_type.as_deref(),
+                        protocol_name: self.protocol_name.as_deref(),
+                        leader: &previous_leader,
+                        skip_assignment,
+                        member_id: new_id,
+                        members,
+                    },
+                );
+                let _ = waiter.tx.send(response);
+            }
+            _ => self.update_member_and_rebalance(new_id, p, waiter, now),
+        }
+    }
+
+    /// Leaves `waiter` with the member and starts a rebalance.
+    fn rebalance_with_waiter(&mut self, member_id: &str, waiter: JoinWaiter, now: Instant) {
+        match self.members.get_mut(member_id) {
+            Some(member) => member.awaiting_join = Some(waiter),
+            None => return reply_join_error(waiter, member_id, UNKNOWN_MEMBER_ID),
         }
         self.maybe_prepare_rebalance(now);
         self.try_complete_join(now);
@@ -335,6 +389,7 @@ impl ClassicGroup {
                 leader: self.leader_id.as_deref().unwrap_or(""),
                 member_id,
                 members,
+                ..JoinOutcome::default()
             },
         );
         let _ = waiter.tx.send(response);
@@ -355,4 +410,13 @@ impl ClassicGroup {
             })
             .collect()
     }
+}
+
+/// Takes what a JoinGroup says about the member.
+fn update_member(member: &mut Member, p: JoinParams) {
+    member.session_timeout = p.session_timeout;
+    member.rebalance_timeout = p.rebalance_timeout;
+    member.protocol_type = p.protocol_type;
+    member.protocols = p.protocols;
+    member.client = p.client;
 }

@@ -22,6 +22,9 @@ pub(super) struct JoinOutcome<'a> {
     pub protocol_type: Option<&'a str>,
     pub protocol_name: Option<&'a str>,
     pub leader: &'a str,
+    /// v9: the leader need not compute an assignment (a static leader
+    /// restarted in a stable group).
+    pub skip_assignment: bool,
     pub member_id: &'a str,
     pub members: Vec<JoinGroupResponseMember>,
 }
@@ -38,6 +41,7 @@ pub(super) fn join_response(version: i16, error: i16, o: JoinOutcome<'_>) -> Joi
         r.protocol_name = Some(sb(o.protocol_name.unwrap_or("")));
     }
     r.leader = sb(o.leader);
+    r.skip_assignment = o.skip_assignment && version >= 9;
     r.member_id = sb(o.member_id);
     r.members = o.members;
     if version < 5 {

@@ -941,3 +941,47 @@ async fn the_sweeper_expires_offsets_and_removes_empty_groups() {
     assert!(mgr.offset_fetch(fetch, 7).await.topics.is_empty());
     mgr.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_restarted_static_member_takes_over_without_a_rebalance() {
+    let mgr = manager();
+    let static_join = |member: &str| {
+        let mut req = join_req("g", member, &range(&["t"]));
+        req.group_instance_id = Some(s("instance-1"));
+        req
+    };
+    let joined = mgr.join_group(static_join(""), 5).await;
+    assert_eq!(joined.error_code, NONE);
+    let old_id = joined.member_id.to_string();
+    let synced = mgr
+        .sync_group(sync_req("g", 1, &old_id, &[(&old_id, b"mine")]), 5)
+        .await;
+    assert_eq!(&synced.assignment[..], b"mine");
+
+    // The same instance comes back without its member id.
+    let again = mgr.join_group(static_join(""), 5).await;
+    assert_eq!(again.error_code, NONE);
+    assert_eq!(again.generation_id, 1, "no rebalance");
+    let new_id = again.member_id.to_string();
+    assert_ne!(new_id, old_id);
+    assert_eq!(again.leader.as_str(), old_id, "answered as a follower");
+    let synced = mgr.sync_group(sync_req("g", 1, &new_id, &[]), 5).await;
+    assert_eq!(synced.error_code, NONE);
+    assert_eq!(&synced.assignment[..], b"mine");
+    assert_eq!(
+        mgr.heartbeat(heartbeat_req("g", 1, &new_id), 4)
+            .await
+            .error_code,
+        NONE
+    );
+    // The old incarnation is fenced.
+    let mut hb = heartbeat_req("g", 1, &old_id);
+    hb.group_instance_id = Some(s("instance-1"));
+    assert_eq!(mgr.heartbeat(hb, 4).await.error_code, FENCED_INSTANCE_ID);
+
+    // v9: a restarted leader is told it may skip the assignment.
+    let again = mgr.join_group(static_join(""), 9).await;
+    assert_eq!(again.error_code, NONE);
+    assert!(again.skip_assignment);
+    assert_eq!(again.members.len(), 1);
+}
