@@ -153,7 +153,10 @@ impl ClassicGroup {
         self.join_epoch += 1;
         let timeout = self.rebalance_timeout();
         let initial = millis(self.config.group_initial_rebalance_delay_ms.into());
-        if was_empty && !initial.is_zero() {
+        // Kafka completes the first join of an empty group on a timer even
+        // without a delay, so members whose JoinGroups are already queued
+        // make the first generation too.
+        if was_empty {
             self.initial_delay_active = true;
             self.new_member_added = false;
             self.initial_remaining = timeout.saturating_sub(initial);

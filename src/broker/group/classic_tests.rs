@@ -128,6 +128,7 @@ fn sessions_expire_without_heartbeats_and_heartbeats_keep_them() {
     let mut g = group(0);
     let mut timers = Vec::new();
     let mut rx = join(&mut g, "", 3, t0);
+    run_timers(&mut g, &mut timers, t0);
     let id = answer(&mut rx).expect("joined").member_id.to_string();
     sync(&mut g, &id, 1, t0);
     assert_eq!(g.state, GroupState::Stable);
@@ -163,6 +164,7 @@ fn an_unused_member_id_stops_holding_up_the_rebalance() {
     let mut g = group(0);
     let mut timers = Vec::new();
     let mut rx = join(&mut g, "", 3, t0);
+    run_timers(&mut g, &mut timers, t0);
     let a = answer(&mut rx).expect("a").member_id.to_string();
     sync(&mut g, &a, 1, t0);
     // b gets a member id but never comes back with it.
@@ -183,6 +185,7 @@ fn a_member_that_does_not_rejoin_is_dropped_when_the_rebalance_times_out() {
     let mut g = group(0);
     let mut timers = Vec::new();
     let mut rx = join(&mut g, "", 3, t0);
+    run_timers(&mut g, &mut timers, t0);
     let a = answer(&mut rx).expect("a").member_id.to_string();
     sync(&mut g, &a, 1, t0);
     // b joins; a keeps heartbeating (REBALANCE_IN_PROGRESS) but never rejoins,
@@ -210,6 +213,7 @@ fn a_new_member_stuck_in_join_is_dropped_after_the_new_member_timeout() {
     let mut timers = Vec::new();
     // a allows rebalances of up to 10 minutes.
     let mut rx = join_with(&mut g, "", 3, 600_000, t0);
+    run_timers(&mut g, &mut timers, t0);
     let a = answer(&mut rx).expect("a").member_id.to_string();
     sync(&mut g, &a, 1, t0);
     let mut b = join(&mut g, "", 3, t0);
@@ -262,7 +266,9 @@ fn offsets_of_a_consumer_group_live_a_retention_after_it_empties() {
     let t0 = Instant::now();
     let day = Duration::from_secs(24 * 3600);
     let mut g = group(0);
+    let mut timers = Vec::new();
     let mut rx = join(&mut g, "", 3, t0);
+    run_timers(&mut g, &mut timers, t0);
     let a = answer(&mut rx).expect("a").member_id.to_string();
     sync(&mut g, &a, 1, t0);
     assert_eq!(commit(&mut g, 1, &a, t0), NONE);

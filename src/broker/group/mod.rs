@@ -7,8 +7,8 @@
 //! everything in memory.
 //!
 //! [`GroupManager`] is what the request dispatcher calls; each group lives in
-//! its own kameo actor ([`coordinator`]) around a plain state machine
-//! ([`classic`]).
+//! its own kameo actor (`coordinator`) around a plain state machine
+//! (`classic`).
 
 mod classic;
 mod config;
