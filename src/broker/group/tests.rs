@@ -985,3 +985,39 @@ async fn a_restarted_static_member_takes_over_without_a_rebalance() {
     assert!(again.skip_assignment);
     assert_eq!(again.members.len(), 1);
 }
+
+#[tokio::test]
+async fn groups_have_a_maximum_size_and_unknown_groups_have_no_members() {
+    let mgr = GroupManager::new(GroupConfig {
+        group_max_size: 1,
+        ..GroupConfig::default()
+    });
+    let (_a, _) = stable_single(&mgr, "g", &["t"]).await;
+    let r = mgr.join_group(join_req("g", "", &range(&["t"])), 9).await;
+    assert_eq!(r.error_code, GROUP_MAX_SIZE_REACHED);
+
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("nowhere")))
+        .with_members(vec![MemberIdentity::default().with_member_id(s("m"))]);
+    let r = mgr.leave_group(leave, 5).await;
+    assert_eq!(r.error_code, NONE);
+    assert_eq!(r.members[0].error_code, UNKNOWN_MEMBER_ID);
+    let leave = LeaveGroupRequest::default()
+        .with_group_id(GroupId(s("nowhere")))
+        .with_member_id(s("m"));
+    assert_eq!(
+        mgr.leave_group(leave, 2).await.error_code,
+        UNKNOWN_MEMBER_ID
+    );
+    assert_eq!(
+        mgr.heartbeat(heartbeat_req("nowhere", 1, "m"), 4)
+            .await
+            .error_code,
+        UNKNOWN_MEMBER_ID
+    );
+    let delete = OffsetDeleteRequest::default().with_group_id(GroupId(s("nowhere")));
+    assert_eq!(
+        mgr.offset_delete(delete, 0).await.error_code,
+        GROUP_ID_NOT_FOUND
+    );
+}
