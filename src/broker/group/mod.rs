@@ -30,6 +30,8 @@ mod classic_tests;
 #[cfg(test)]
 mod encode_tests;
 #[cfg(test)]
+mod offset_admin_tests;
+#[cfg(test)]
 mod tests;
 
 use kafka_protocol::messages::{
