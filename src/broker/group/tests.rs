@@ -1,10 +1,10 @@
 //! Tests of group membership (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
 //! rebalances) driven through [`GroupManager`] with the request structs a
 //! connection handler would decode, and the helpers the other test files
-//! share. Tests about timeouts
-//! use timeouts of a few hundred milliseconds and wait for the event itself
-//! (bounded by [`within`]); the exact timing rules are tested on the state
-//! machine with a synthetic clock (`classic_tests`).
+//! share. Tests about timeouts use timeouts of a few hundred milliseconds
+//! and wait for the event itself (bounded by [`within`]); the exact timing
+//! rules are tested on the state machine with a synthetic clock
+//! (`classic_tests`).
 
 use std::time::Duration;
 
