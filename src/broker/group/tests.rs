@@ -725,3 +725,25 @@ async fn groups_have_a_maximum_size_and_unknown_groups_have_no_members() {
         GROUP_ID_NOT_FOUND
     );
 }
+
+/// Connection handlers run on spawned tasks: every future of the manager
+/// must be `Send`, and the manager itself `Send + Sync + Clone`.
+#[test]
+fn the_manager_and_its_futures_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<GroupManager>();
+    let mgr = manager();
+    send(&mgr.join_group(JoinGroupRequest::default(), 9));
+    send(&mgr.join_group_from(JoinGroupRequest::default(), 9, ClientInfo::default()));
+    send(&mgr.sync_group(SyncGroupRequest::default(), 5));
+    send(&mgr.heartbeat(HeartbeatRequest::default(), 4));
+    send(&mgr.leave_group(LeaveGroupRequest::default(), 5));
+    send(&mgr.offset_commit(Default::default(), 9));
+    send(&mgr.offset_fetch(Default::default(), 9));
+    send(&mgr.offset_delete(OffsetDeleteRequest::default(), 0));
+    send(&mgr.list_groups(ListGroupsRequest::default(), 5));
+    send(&mgr.describe_groups(DescribeGroupsRequest::default(), 6));
+    send(&mgr.delete_groups(Default::default(), 2));
+    send(&mgr.shutdown());
+}
