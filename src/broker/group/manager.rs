@@ -61,6 +61,8 @@ struct Inner {
 }
 
 impl GroupManager {
+    /// A coordinator with no groups; nothing is spawned until a group is
+    /// first used (so this may be called outside a tokio runtime).
     pub fn new(config: GroupConfig) -> GroupManager {
         GroupManager {
             inner: Arc::new(Inner {
@@ -73,6 +75,7 @@ impl GroupManager {
         }
     }
 
+    /// The settings the coordinator runs with.
     pub fn config(&self) -> &GroupConfig {
         &self.inner.config
     }
@@ -202,6 +205,8 @@ impl GroupManager {
 
     // ----- membership --------------------------------------------------------
 
+    /// JoinGroup (v0-v9). Answers when the rebalance completes, which can
+    /// take up to the group's rebalance timeout; the caller just awaits.
     pub async fn join_group(&self, req: JoinGroupRequest, version: i16) -> JoinGroupResponse {
         self.join_group_from(req, version, ClientInfo::default())
             .await
@@ -242,6 +247,8 @@ impl GroupManager {
         .unwrap_or_else(|| join_error(version, &member_id, COORDINATOR_NOT_AVAILABLE))
     }
 
+    /// SyncGroup (v0-v5). A follower's answer waits for the leader's
+    /// assignment.
     pub async fn sync_group(&self, req: SyncGroupRequest, version: i16) -> SyncGroupResponse {
         let group_id = req.group_id.to_string();
         if group_id.is_empty() {
@@ -255,6 +262,7 @@ impl GroupManager {
             .unwrap_or_else(|| sync_error(version, COORDINATOR_NOT_AVAILABLE))
     }
 
+    /// Heartbeat (v0-v4).
     pub async fn heartbeat(&self, req: HeartbeatRequest, version: i16) -> HeartbeatResponse {
         let group_id = req.group_id.to_string();
         if group_id.is_empty() {
@@ -268,6 +276,7 @@ impl GroupManager {
             .unwrap_or_else(|| heartbeat_response(COORDINATOR_NOT_AVAILABLE))
     }
 
+    /// LeaveGroup (v0-v2: one member id; v3-v5: a list of members).
     pub async fn leave_group(&self, req: LeaveGroupRequest, version: i16) -> LeaveGroupResponse {
         let group_id = req.group_id.to_string();
         if group_id.is_empty() {
@@ -300,6 +309,8 @@ impl GroupManager {
 
     // ----- offsets -----------------------------------------------------------
 
+    /// OffsetCommit (v2-v9). A commit with generation -1 to an unknown group
+    /// creates a "simple" group, as Kafka does.
     pub async fn offset_commit(
         &self,
         req: OffsetCommitRequest,
@@ -333,6 +344,8 @@ impl GroupManager {
             .unwrap_or(fallback)
     }
 
+    /// OffsetFetch (v1-v7: one group; v8-v9: a batch of groups). Unknown
+    /// partitions and groups read offset -1.
     pub async fn offset_fetch(&self, req: OffsetFetchRequest, version: i16) -> OffsetFetchResponse {
         let requested = requested_groups(&req, version);
         let mut answers: Vec<GroupAnswer> = Vec::with_capacity(requested.len());
@@ -351,6 +364,7 @@ impl GroupManager {
         fetch_response(version, &requested, answers)
     }
 
+    /// OffsetDelete (v0).
     pub async fn offset_delete(
         &self,
         req: OffsetDeleteRequest,
@@ -375,6 +389,8 @@ impl GroupManager {
 
     // ----- administration ----------------------------------------------------
 
+    /// ListGroups (v0-v5, with the v4 state and v5 type filters), sorted by
+    /// group id.
     pub async fn list_groups(&self, req: ListGroupsRequest, version: i16) -> ListGroupsResponse {
         let states: Vec<String> = if version >= 4 {
             req.states_filter
@@ -427,6 +443,7 @@ impl GroupManager {
         response
     }
 
+    /// DescribeGroups (v0-v6).
     pub async fn describe_groups(
         &self,
         req: DescribeGroupsRequest,
@@ -458,6 +475,7 @@ impl GroupManager {
         response
     }
 
+    /// DeleteGroups (v0-v2): only groups without members.
     pub async fn delete_groups(
         &self,
         req: DeleteGroupsRequest,
