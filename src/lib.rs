@@ -5,6 +5,7 @@
 //! benchmarks); its folders are the architecture described in DESIGN.md.
 
 pub mod api;
+pub mod broker;
 pub mod connectors;
 pub mod converters;
 pub mod kafka;
