@@ -1,5 +1,6 @@
 //! The `kconnect` command line: `standalone` runs a worker as Java's
-//! `connect-standalone.sh` does; `perf` carries the client perf tools.
+//! `connect-standalone.sh` does; `perf` carries the client perf tools;
+//! `broker` runs the embedded in-memory Kafka broker.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,6 +27,20 @@ enum Command {
     /// Client throughput tools, comparable with Kafka's perf tools.
     #[command(subcommand)]
     Perf(PerfCommand),
+    /// Runs the embedded in-memory Kafka broker (dev and test use only)
+    /// until Ctrl-C or SIGTERM.
+    Broker(BrokerArgs),
+}
+
+#[derive(Args)]
+struct BrokerArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9092")]
+    listen: std::net::SocketAddr,
+    /// Bytes all logs may hold before the oldest batches of non-compacted
+    /// topics are dropped.
+    #[arg(long, default_value_t = kconnect::broker::DEFAULT_MAX_MEMORY)]
+    max_memory: usize,
 }
 
 #[derive(Subcommand)]
@@ -178,6 +193,30 @@ fn main() -> ExitCode {
                 tracing::info!("stopping");
                 rest_shutdown.cancel();
                 standalone.shutdown().await;
+                Ok(())
+            }
+            Command::Broker(a) => {
+                let config = kconnect::broker::BrokerConfig {
+                    listen: a.listen,
+                    max_memory: a.max_memory,
+                    ..Default::default()
+                };
+                let broker = kconnect::broker::EmbeddedBroker::start(config)
+                    .await
+                    .map_err(|e| {
+                        kconnect::kafka::Error::Other(format!(
+                            "cannot start the embedded broker on {}: {e}",
+                            a.listen
+                        ))
+                    })?;
+                println!(
+                    "embedded Kafka broker listening on {} (cluster id {}); Ctrl-C to stop",
+                    broker.bootstrap(),
+                    broker.cluster_id()
+                );
+                wait_for_signal().await;
+                tracing::info!("stopping");
+                broker.shutdown().await;
                 Ok(())
             }
             Command::Perf(PerfCommand::Produce(a)) => {
