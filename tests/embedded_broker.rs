@@ -21,12 +21,12 @@ use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Request, Str
 use kconnect::broker::{BrokerConfig, EmbeddedBroker};
 use kconnect::kafka::admin::{Admin, CreateOutcome, NewTopic};
 use kconnect::kafka::batch::{BatchBuilder, Compression};
+use kconnect::kafka::cluster::Cluster;
 use kconnect::kafka::config::{
     ClientConfig, ConsumerConfig, IsolationLevel, OffsetReset, ProducerConfig,
 };
 use kconnect::kafka::fetcher::{list_offsets, Consumer, OffsetSpec, TopicPartition};
 use kconnect::kafka::producer::{Producer, ProducerRecord};
-use kconnect::kafka::cluster::Cluster;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -166,7 +166,10 @@ async fn create_raw(raw: &mut Raw, topic: CreatableTopic, validate_only: bool) -
     let t = &resp.topics[0];
     (
         t.error_code,
-        t.error_message.as_ref().map(|m| m.to_string()).unwrap_or_default(),
+        t.error_message
+            .as_ref()
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
     )
 }
 
@@ -243,7 +246,10 @@ async fn every_acks_and_codec_round_trips_in_order() {
                     .iter()
                     .filter(|(part, _, _)| *part == p)
                     .map(|(_, o, v)| {
-                        (*o, String::from_utf8_lossy(v.as_deref().unwrap()).into_owned())
+                        (
+                            *o,
+                            String::from_utf8_lossy(v.as_deref().unwrap()).into_owned(),
+                        )
                     })
                     .collect();
                 let want: Vec<(i64, String)> = (0..20)
@@ -276,7 +282,10 @@ async fn admin_creates_describes_and_deletes_topics() {
         .unwrap();
     assert_eq!(again["plain"], CreateOutcome::AlreadyExists);
     assert_eq!(admin.cluster().partition_count("plain").await.unwrap(), 3);
-    assert_eq!(admin.cluster().partition_count("compacted").await.unwrap(), 1);
+    assert_eq!(
+        admin.cluster().partition_count("compacted").await.unwrap(),
+        1
+    );
 
     let configs = admin.describe_topic_configs("compacted").await.unwrap();
     assert_eq!(configs["cleanup.policy"], "compact");
@@ -293,8 +302,9 @@ async fn admin_creates_describes_and_deletes_topics() {
     let md = raw
         .request(
             &MetadataRequest::default()
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default()
-                    .with_name(Some(name("plain")))]))
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(name("plain")))]))
                 .with_allow_auto_topic_creation(false),
             12,
         )
@@ -308,20 +318,36 @@ async fn create_topics_validation_errors() {
     let broker = start().await;
     let mut raw = Raw::connect(broker.addr()).await;
     // Replication factor other than 1 / -1.
-    assert_eq!(create_raw(&mut raw, topic_spec("rf3", 1, 3), false).await.0, 38);
+    assert_eq!(
+        create_raw(&mut raw, topic_spec("rf3", 1, 3), false).await.0,
+        38
+    );
     // Partitions 0.
-    assert_eq!(create_raw(&mut raw, topic_spec("p0", 0, 1), false).await.0, 37);
+    assert_eq!(
+        create_raw(&mut raw, topic_spec("p0", 0, 1), false).await.0,
+        37
+    );
     // Invalid names.
     for bad in ["has space", "..", "slash/no", ""] {
-        assert_eq!(create_raw(&mut raw, topic_spec(bad, 1, 1), false).await.0, 17, "{bad:?}");
+        assert_eq!(
+            create_raw(&mut raw, topic_spec(bad, 1, 1), false).await.0,
+            17,
+            "{bad:?}"
+        );
     }
     // cleanup.policy values.
-    for (policy, code) in [("compact", 0), ("compact,delete", 0), ("delete", 0), ("keep", 40)] {
-        let t = topic_spec(&format!("policy-{}", policy.replace(',', "-")), 1, 1).with_configs(vec![
-            CreatableTopicConfig::default()
-                .with_name(StrBytes::from_static_str("cleanup.policy"))
-                .with_value(Some(StrBytes::from_string(policy.to_string()))),
-        ]);
+    for (policy, code) in [
+        ("compact", 0),
+        ("compact,delete", 0),
+        ("delete", 0),
+        ("keep", 40),
+    ] {
+        let t =
+            topic_spec(&format!("policy-{}", policy.replace(',', "-")), 1, 1).with_configs(vec![
+                CreatableTopicConfig::default()
+                    .with_name(StrBytes::from_static_str("cleanup.policy"))
+                    .with_value(Some(StrBytes::from_string(policy.to_string()))),
+            ]);
         let (got, msg) = create_raw(&mut raw, t, false).await;
         assert_eq!(got, code, "{policy}: {msg}");
     }
@@ -331,21 +357,34 @@ async fn create_topics_validation_errors() {
         .with_value(Some(StrBytes::from_static_str("1")))]);
     assert_eq!(create_raw(&mut raw, t, false).await.0, 40);
     // validate_only creates nothing.
-    assert_eq!(create_raw(&mut raw, topic_spec("dry", 2, 1), true).await.0, 0);
+    assert_eq!(
+        create_raw(&mut raw, topic_spec("dry", 2, 1), true).await.0,
+        0
+    );
     let md = raw
         .request(
             &MetadataRequest::default()
-                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default()
-                    .with_name(Some(name("dry")))]))
+                .with_topics(Some(vec![metadata_request::MetadataRequestTopic::default(
+                )
+                .with_name(Some(name("dry")))]))
                 .with_allow_auto_topic_creation(false),
             12,
         )
         .await;
     assert_eq!(md.topics[0].error_code, 3, "validate_only must not create");
     // Already exists.
-    assert_eq!(create_raw(&mut raw, topic_spec("dry", 2, 1), false).await.0, 0);
-    assert_eq!(create_raw(&mut raw, topic_spec("dry", 2, 1), false).await.0, 36);
-    assert_eq!(create_raw(&mut raw, topic_spec("dry", 2, 1), true).await.0, 36);
+    assert_eq!(
+        create_raw(&mut raw, topic_spec("dry", 2, 1), false).await.0,
+        0
+    );
+    assert_eq!(
+        create_raw(&mut raw, topic_spec("dry", 2, 1), false).await.0,
+        36
+    );
+    assert_eq!(
+        create_raw(&mut raw, topic_spec("dry", 2, 1), true).await.0,
+        36
+    );
     broker.shutdown().await;
 }
 
@@ -376,21 +415,32 @@ async fn list_offsets_earliest_latest_and_by_timestamp() {
         f.wait().await.unwrap();
     }
     producer.close().await;
-    let cluster = Cluster::connect(ClientConfig::new(&bootstrap)).await.unwrap();
+    let cluster = Cluster::connect(ClientConfig::new(&bootstrap))
+        .await
+        .unwrap();
     let tp = TopicPartition::new("times", 0);
     let at = |spec| {
         let cluster = cluster.clone();
         let tp = tp.clone();
         async move {
-            list_offsets(&cluster, &[tp.clone()], spec, IsolationLevel::ReadUncommitted)
-                .await
-                .unwrap()[&tp]
+            list_offsets(
+                &cluster,
+                std::slice::from_ref(&tp),
+                spec,
+                IsolationLevel::ReadUncommitted,
+            )
+            .await
+            .unwrap()[&tp]
         }
     };
     assert_eq!(at(OffsetSpec::Earliest).await.0, 0);
     assert_eq!(at(OffsetSpec::Latest).await.0, 6);
     for (ts, want) in [(0, 0), (10_000, 0), (10_050, 1), (10_300, 3), (10_450, 5)] {
-        assert_eq!(at(OffsetSpec::Timestamp(ts)).await.0, want, "timestamp {ts}");
+        assert_eq!(
+            at(OffsetSpec::Timestamp(ts)).await.0,
+            want,
+            "timestamp {ts}"
+        );
     }
     assert_eq!(at(OffsetSpec::Timestamp(99_999)).await.0, -1);
 
@@ -422,11 +472,14 @@ async fn compacted_topic_keeps_the_latest_value_per_key() {
         .create_topics(&[NewTopic::new("table", 1, 1).config("cleanup.policy", "compact")])
         .await
         .unwrap();
-    let producer = Producer::connect(ProducerConfig::new(&bootstrap)).await.unwrap();
+    let producer = Producer::connect(ProducerConfig::new(&bootstrap))
+        .await
+        .unwrap();
     let mut futures = Vec::new();
     for round in 0..3 {
         for key in 0..5 {
-            let value = (!(round == 2 && key == 4)).then(|| Bytes::from(format!("k{key}-r{round}")));
+            let value =
+                (!(round == 2 && key == 4)).then(|| Bytes::from(format!("k{key}-r{round}")));
             futures.push(
                 producer
                     .send(ProducerRecord {
@@ -463,7 +516,12 @@ async fn compacted_topic_keeps_the_latest_value_per_key() {
     let seen = consume(&bootstrap, "table", 5).await;
     let got: Vec<(i64, Option<String>)> = seen
         .iter()
-        .map(|(_, o, v)| (*o, v.as_ref().map(|v| String::from_utf8_lossy(v).into_owned())))
+        .map(|(_, o, v)| {
+            (
+                *o,
+                v.as_ref().map(|v| String::from_utf8_lossy(v).into_owned()),
+            )
+        })
         .collect();
     let want: Vec<(i64, Option<String>)> = (0..5)
         .map(|k| (10 + k, (k != 4).then(|| format!("k{k}-r2"))))
@@ -492,7 +550,11 @@ async fn memory_bound_drops_the_oldest_batches() {
             .await;
         assert_eq!(produced(&resp).0, 0);
     }
-    assert!(broker.memory_used() <= 64 * 1024, "{}", broker.memory_used());
+    assert!(
+        broker.memory_used() <= 64 * 1024,
+        "{}",
+        broker.memory_used()
+    );
     let resp = raw.request(&fetch_request("big", 0, 0), 12).await;
     let p = &resp.responses[0].partitions[0];
     assert_eq!(p.error_code, 1, "offset 0 was dropped: OFFSET_OUT_OF_RANGE");
@@ -517,7 +579,12 @@ async fn idempotent_producer_sequences() {
         7,
     )
     .await;
-    let init = raw.request(&InitProducerIdRequest::default().with_transaction_timeout_ms(60_000), 4).await;
+    let init = raw
+        .request(
+            &InitProducerIdRequest::default().with_transaction_timeout_ms(60_000),
+            4,
+        )
+        .await;
     assert_eq!(init.error_code, 0);
     let (pid, epoch) = (init.producer_id.0, init.producer_epoch);
     assert!(pid >= 0);
@@ -526,19 +593,33 @@ async fn idempotent_producer_sequences() {
     let first = batch(&["a", "b"], Some((pid, 0, 0)));
     let second = batch(&["c"], Some((pid, 0, 2)));
     let send = |b: Bytes| produce_request("idem", 0, -1, b);
-    assert_eq!(produced(&raw.request(&send(first.clone()), 11).await), (0, 0));
-    assert_eq!(produced(&raw.request(&send(second.clone()), 11).await), (0, 2));
+    assert_eq!(
+        produced(&raw.request(&send(first.clone()), 11).await),
+        (0, 0)
+    );
+    assert_eq!(
+        produced(&raw.request(&send(second.clone()), 11).await),
+        (0, 2)
+    );
     // Retries of either batch return the original offsets without appending.
     assert_eq!(produced(&raw.request(&send(first), 11).await), (0, 0));
     assert_eq!(produced(&raw.request(&send(second), 11).await), (0, 2));
     // A gap.
     assert_eq!(
-        produced(&raw.request(&send(batch(&["x"], Some((pid, 0, 9)))), 11).await).0,
+        produced(
+            &raw.request(&send(batch(&["x"], Some((pid, 0, 9)))), 11)
+                .await
+        )
+        .0,
         45
     );
     // A producer id this broker never handed out.
     assert_eq!(
-        produced(&raw.request(&send(batch(&["x"], Some((pid + 1_000, 0, 0)))), 11).await).0,
+        produced(
+            &raw.request(&send(batch(&["x"], Some((pid + 1_000, 0, 0)))), 11)
+                .await
+        )
+        .0,
         59
     );
     // Epoch bump (KIP-360), then the old epoch is fenced.
@@ -552,9 +633,19 @@ async fn idempotent_producer_sequences() {
         )
         .await;
     assert_eq!((bumped.producer_id.0, bumped.producer_epoch), (pid, 1));
-    assert_eq!(produced(&raw.request(&send(batch(&["d"], Some((pid, 1, 0)))), 11).await), (0, 3));
     assert_eq!(
-        produced(&raw.request(&send(batch(&["e"], Some((pid, 0, 3)))), 11).await).0,
+        produced(
+            &raw.request(&send(batch(&["d"], Some((pid, 1, 0)))), 11)
+                .await
+        ),
+        (0, 3)
+    );
+    assert_eq!(
+        produced(
+            &raw.request(&send(batch(&["e"], Some((pid, 0, 3)))), 11)
+                .await
+        )
+        .0,
         47
     );
     // Transactional ids are refused.
@@ -583,7 +674,9 @@ async fn acks_zero_gets_no_response_and_responses_keep_request_order() {
     let broker = start().await;
     let mut raw = Raw::connect(broker.addr()).await;
     // Pipelined: acks=0 produce (no answer), a Metadata, an acks=1 produce.
-    let _ = raw.send(&produce_request("pipe", 0, 0, batch(&["a"], None)), 11).await;
+    let _ = raw
+        .send(&produce_request("pipe", 0, 0, batch(&["a"], None)), 11)
+        .await;
     let md = MetadataRequest::default().with_topics(Some(vec![
         metadata_request::MetadataRequestTopic::default().with_name(Some(name("pipe"))),
     ]));
@@ -614,23 +707,40 @@ async fn long_poll_fetch_returns_when_data_arrives() {
     // Nothing to read: an empty answer after max_wait.
     let started = Instant::now();
     let empty = fetcher.request(&fetch_request("poll", 0, 300), 12).await;
-    assert!(empty.responses[0].partitions[0].records.as_ref().is_none_or(|r| r.is_empty()));
-    assert!(started.elapsed() >= Duration::from_millis(250), "waited for max_wait");
+    assert!(empty.responses[0].partitions[0]
+        .records
+        .as_ref()
+        .is_none_or(|r| r.is_empty()));
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "waited for max_wait"
+    );
 
     // A long poll of 20 s answers as soon as a record is produced.
     let started = Instant::now();
     let id = fetcher.send(&fetch_request("poll", 0, 20_000), 12).await;
-    let waiter = tokio::spawn(async move { (fetcher.receive::<FetchRequest>(12, id).await, started.elapsed()) });
+    let waiter = tokio::spawn(async move {
+        (
+            fetcher.receive::<FetchRequest>(12, id).await,
+            started.elapsed(),
+        )
+    });
     // The fetch is parked in the broker; produce.
     let resp = producer
-        .request(&produce_request("poll", 0, 1, batch(&["wake up"], None)), 11)
+        .request(
+            &produce_request("poll", 0, 1, batch(&["wake up"], None)),
+            11,
+        )
         .await;
     assert_eq!(produced(&resp), (0, 0));
     let (fetched, elapsed) = waiter.await.unwrap();
     let p = &fetched.responses[0].partitions[0];
     assert_eq!(p.high_watermark, 1);
     assert!(!p.records.as_ref().unwrap().is_empty());
-    assert!(elapsed < Duration::from_secs(20), "returned before max_wait: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(20),
+        "returned before max_wait: {elapsed:?}"
+    );
     broker.shutdown().await;
 }
 
@@ -679,7 +789,13 @@ async fn malformed_frames_close_only_their_connection() {
     let ok = healthy.request(&ApiVersionsRequest::default(), 3).await;
     assert_eq!(ok.error_code, 0);
     let mut fresh = Raw::connect(broker.addr()).await;
-    assert_eq!(fresh.request(&ApiVersionsRequest::default(), 0).await.error_code, 0);
+    assert_eq!(
+        fresh
+            .request(&ApiVersionsRequest::default(), 0)
+            .await
+            .error_code,
+        0
+    );
     broker.shutdown().await;
 }
 
@@ -699,7 +815,11 @@ async fn unsupported_versions_get_error_35() {
     frame.put_slice(&body);
     raw.write(&frame).await;
     let mut resp = raw.read_frame().await.unwrap();
-    assert_eq!(resp.get_i32(), 42, "response header v0: correlation id only");
+    assert_eq!(
+        resp.get_i32(),
+        42,
+        "response header v0: correlation id only"
+    );
     let v0 = ApiVersionsResponse::decode(&mut resp, 0).unwrap();
     assert_eq!(v0.error_code, 35);
     let produce = v0.api_keys.iter().find(|k| k.api_key == 0).unwrap();
@@ -714,7 +834,12 @@ async fn unsupported_versions_get_error_35() {
     let resp = raw.request(&DescribeClusterRequest::default(), 2).await;
     assert_eq!(resp.error_code, 35);
     // The connection is still usable.
-    assert_eq!(raw.request(&ApiVersionsRequest::default(), 3).await.error_code, 0);
+    assert_eq!(
+        raw.request(&ApiVersionsRequest::default(), 3)
+            .await
+            .error_code,
+        0
+    );
     // An API the broker does not serve at all closes the connection, as
     // Kafka's SocketServer does for APIs it does not expose.
     raw.send(
@@ -739,7 +864,10 @@ async fn find_coordinator_names_this_broker() {
         )
         .await;
     assert_eq!(old.error_code, 0);
-    assert_eq!((old.node_id.0, old.port), (1, i32::from(broker.addr().port())));
+    assert_eq!(
+        (old.node_id.0, old.port),
+        (1, i32::from(broker.addr().port()))
+    );
     let batched = raw
         .request(
             &FindCoordinatorRequest::default().with_coordinator_keys(vec![
@@ -763,7 +891,9 @@ async fn faults_drop_delay_and_fail() {
     let broker = start().await;
     let mut raw = Raw::connect(broker.addr()).await;
     // An injected error for the next request of one API.
-    broker.faults().fail_api(ApiKey::Metadata as i16, 7, Some(1));
+    broker
+        .faults()
+        .fail_api(ApiKey::Metadata as i16, 7, Some(1));
     let md = MetadataRequest::default().with_topics(Some(vec![
         metadata_request::MetadataRequestTopic::default().with_name(Some(name("f"))),
     ]));
@@ -771,27 +901,54 @@ async fn faults_drop_delay_and_fail() {
     assert_eq!(raw.request(&md, 12).await.topics[0].error_code, 0);
 
     // Delayed responses.
-    broker.faults().delay_responses(Some(Duration::from_millis(300)));
+    broker
+        .faults()
+        .delay_responses(Some(Duration::from_millis(300)));
     let started = Instant::now();
-    assert_eq!(raw.request(&ApiVersionsRequest::default(), 3).await.error_code, 0);
+    assert_eq!(
+        raw.request(&ApiVersionsRequest::default(), 3)
+            .await
+            .error_code,
+        0
+    );
     assert!(started.elapsed() >= Duration::from_millis(300));
     broker.faults().delay_responses(None);
 
     // A dropped connection after one more request; the next connection works.
     broker.faults().drop_connection_after(1);
-    assert_eq!(raw.request(&ApiVersionsRequest::default(), 3).await.error_code, 0);
+    assert_eq!(
+        raw.request(&ApiVersionsRequest::default(), 3)
+            .await
+            .error_code,
+        0
+    );
     raw.send(&ApiVersionsRequest::default(), 3).await;
     assert!(raw.read_frame().await.is_none(), "dropped");
     let mut again = Raw::connect(broker.addr()).await;
-    assert_eq!(again.request(&ApiVersionsRequest::default(), 3).await.error_code, 0);
+    assert_eq!(
+        again
+            .request(&ApiVersionsRequest::default(), 3)
+            .await
+            .error_code,
+        0
+    );
 
     // Our client retries a retriable injected error.
-    broker.faults().fail_api(ApiKey::ListOffsets as i16, 6, Some(2));
-    let cluster = Cluster::connect(ClientConfig::new(&broker.bootstrap())).await.unwrap();
-    let tp = TopicPartition::new("f", 0);
-    let got = list_offsets(&cluster, &[tp.clone()], OffsetSpec::Latest, IsolationLevel::ReadUncommitted)
+    broker
+        .faults()
+        .fail_api(ApiKey::ListOffsets as i16, 6, Some(2));
+    let cluster = Cluster::connect(ClientConfig::new(&broker.bootstrap()))
         .await
         .unwrap();
+    let tp = TopicPartition::new("f", 0);
+    let got = list_offsets(
+        &cluster,
+        std::slice::from_ref(&tp),
+        OffsetSpec::Latest,
+        IsolationLevel::ReadUncommitted,
+    )
+    .await
+    .unwrap();
     assert_eq!(got[&tp].0, 0);
     broker.shutdown().await;
 }
@@ -808,7 +965,13 @@ fn java_console_producer_consumer_and_admin_client() {
     support::create_topic(&bootstrap, "java-topic", 2);
     let out = support::java_tool(
         support::TOPIC_COMMAND,
-        &["--bootstrap-server", &bootstrap, "--describe", "--topic", "java-topic"],
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--describe",
+            "--topic",
+            "java-topic",
+        ],
     );
     support::assert_tool_ok(&out, "describe topic");
     let described = String::from_utf8_lossy(&out.stdout);
@@ -816,8 +979,15 @@ fn java_console_producer_consumer_and_admin_client() {
     let out = support::java_tool(
         support::TOPIC_COMMAND,
         &[
-            "--bootstrap-server", &bootstrap, "--create", "--topic", "rf-three",
-            "--partitions", "1", "--replication-factor", "3",
+            "--bootstrap-server",
+            &bootstrap,
+            "--create",
+            "--topic",
+            "rf-three",
+            "--partitions",
+            "1",
+            "--replication-factor",
+            "3",
         ],
     );
     assert!(!out.status.success());
@@ -838,8 +1008,16 @@ fn java_console_producer_consumer_and_admin_client() {
         let out = support::java_tool_timeout(
             support::CONSOLE_CONSUMER,
             &[
-                "--bootstrap-server", &bootstrap, "--topic", "java-topic",
-                "--partition", p, "--offset", "earliest", "--timeout-ms", "5000",
+                "--bootstrap-server",
+                &bootstrap,
+                "--topic",
+                "java-topic",
+                "--partition",
+                p,
+                "--offset",
+                "earliest",
+                "--timeout-ms",
+                "5000",
             ],
             None,
             Duration::from_secs(90),
@@ -859,13 +1037,16 @@ fn java_console_producer_consumer_and_admin_client() {
     // What Java wrote, our consumer reads; what we write, Java reads.
     let ours = runtime.block_on(consume(&bootstrap, "java-topic", 20));
     assert_eq!(ours.len(), 20);
-    let by_partition: BTreeMap<i32, usize> = ours.iter().fold(BTreeMap::new(), |mut m, (p, _, _)| {
-        *m.entry(*p).or_default() += 1;
-        m
-    });
+    let by_partition: BTreeMap<i32, usize> =
+        ours.iter().fold(BTreeMap::new(), |mut m, (p, _, _)| {
+            *m.entry(*p).or_default() += 1;
+            m
+        });
     assert_eq!(by_partition.values().sum::<usize>(), 20);
     runtime.block_on(async {
-        let producer = Producer::connect(ProducerConfig::new(&bootstrap)).await.unwrap();
+        let producer = Producer::connect(ProducerConfig::new(&bootstrap))
+            .await
+            .unwrap();
         for i in 0..5 {
             producer
                 .send(ProducerRecord {
@@ -884,15 +1065,27 @@ fn java_console_producer_consumer_and_admin_client() {
     let out = support::java_tool_timeout(
         support::CONSOLE_CONSUMER,
         &[
-            "--bootstrap-server", &bootstrap, "--topic", "from-rust",
-            "--partition", "0", "--offset", "earliest", "--max-messages", "5",
-            "--timeout-ms", "30000",
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "from-rust",
+            "--partition",
+            "0",
+            "--offset",
+            "earliest",
+            "--max-messages",
+            "5",
+            "--timeout-ms",
+            "30000",
         ],
         None,
         Duration::from_secs(90),
     );
     support::assert_tool_ok(&out, "console consumer of from-rust");
-    let got: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(got, (0..5).map(|i| format!("rust {i}")).collect::<Vec<_>>());
     runtime.block_on(broker.shutdown());
 }

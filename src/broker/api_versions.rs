@@ -84,9 +84,15 @@ mod tests {
     fn every_served_range_is_within_the_codec_and_our_client_can_negotiate() {
         for &(key, min, max) in SERVED {
             let codec = key.valid_versions();
-            assert!(min <= max && codec.min <= min && max <= codec.max, "{key:?}");
+            assert!(
+                min <= max && codec.min <= min && max <= codec.max,
+                "{key:?}"
+            );
             if let Some((cmin, cmax)) = crate::kafka::versions::our_range(key as i16) {
-                assert!(cmin <= max && min <= cmax, "client cannot negotiate {key:?}");
+                assert!(
+                    cmin <= max && min <= cmax,
+                    "client cannot negotiate {key:?}"
+                );
             }
         }
     }

@@ -45,7 +45,11 @@ pub struct RequestContext {
 }
 
 /// Handles one request frame (without its length prefix).
-pub async fn handle_frame(state: &Arc<BrokerState>, frame: Bytes, client_addr: SocketAddr) -> Outcome {
+pub async fn handle_frame(
+    state: &Arc<BrokerState>,
+    frame: Bytes,
+    client_addr: SocketAddr,
+) -> Outcome {
     if frame.len() < 8 {
         return Outcome::Close(format!("request of {} bytes has no header", frame.len()));
     }
@@ -84,8 +88,7 @@ pub async fn handle_frame(state: &Arc<BrokerState>, frame: Bytes, client_addr: S
         let mut buf = frame.clone();
         let header = RequestHeader::decode(&mut buf, api_key.request_header_version(version))
             .map_err(|e| format!("{e:#}"))?;
-        let body =
-            RequestKind::decode(api_key, &mut buf, version).map_err(|e| format!("{e:#}"))?;
+        let body = RequestKind::decode(api_key, &mut buf, version).map_err(|e| format!("{e:#}"))?;
         Ok::<_, String>((header, body))
     }));
     let (header, request) = match decoded {
@@ -137,9 +140,7 @@ async fn route(
     let version = ctx.api_version;
     tracing::trace!(client = %ctx.client_addr, api = ?ctx.api_key, version, "embedded broker request");
     Some(match request {
-        RequestKind::ApiVersions(_) => {
-            ResponseKind::ApiVersions(api_versions::response(0))
-        }
+        RequestKind::ApiVersions(_) => ResponseKind::ApiVersions(api_versions::response(0)),
         RequestKind::Produce(r) => {
             let response = handlers::produce::handle(state, &r);
             if r.acks == 0 {
@@ -202,7 +203,12 @@ fn group_api_pending(request: &RequestKind) -> Option<ResponseKind> {
 }
 
 /// Encodes a response frame: length, response header, body.
-fn encode(correlation_id: i32, header_version: i16, response: &ResponseKind, version: i16) -> Outcome {
+fn encode(
+    correlation_id: i32,
+    header_version: i16,
+    response: &ResponseKind,
+    version: i16,
+) -> Outcome {
     let mut out = BytesMut::with_capacity(256);
     out.put_i32(0);
     let header = ResponseHeader::default().with_correlation_id(correlation_id);

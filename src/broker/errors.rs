@@ -19,21 +19,17 @@ pub fn error_response(request: &RequestKind, code: i16) -> Option<ResponseKind> 
         }
         RequestKind::CreateTopics(r) => ResponseKind::CreateTopics(create_topics(r, code)),
         RequestKind::DeleteTopics(r) => ResponseKind::DeleteTopics(delete_topics(r, code)),
-        RequestKind::DescribeConfigs(r) => {
-            ResponseKind::DescribeConfigs(describe_configs(r, code))
+        RequestKind::DescribeConfigs(r) => ResponseKind::DescribeConfigs(describe_configs(r, code)),
+        RequestKind::DescribeCluster(_) => {
+            ResponseKind::DescribeCluster(DescribeClusterResponse::default().with_error_code(code))
         }
-        RequestKind::DescribeCluster(_) => ResponseKind::DescribeCluster(
-            DescribeClusterResponse::default().with_error_code(code),
-        ),
         RequestKind::InitProducerId(_) => ResponseKind::InitProducerId(
             InitProducerIdResponse::default()
                 .with_error_code(code)
                 .with_producer_id((-1).into())
                 .with_producer_epoch(-1),
         ),
-        RequestKind::FindCoordinator(r) => {
-            ResponseKind::FindCoordinator(find_coordinator(r, code))
-        }
+        RequestKind::FindCoordinator(r) => ResponseKind::FindCoordinator(find_coordinator(r, code)),
         RequestKind::JoinGroup(_) => ResponseKind::JoinGroup(
             JoinGroupResponse::default()
                 .with_error_code(code)
@@ -113,29 +109,31 @@ fn produce(r: &ProduceRequest, code: i16) -> ProduceResponse {
 
 fn fetch(r: &FetchRequest, code: i16) -> FetchResponse {
     use fetch_response::*;
-    FetchResponse::default().with_error_code(code).with_responses(
-        r.topics
-            .iter()
-            .map(|t| {
-                FetchableTopicResponse::default()
-                    .with_topic(t.topic.clone())
-                    .with_topic_id(t.topic_id)
-                    .with_partitions(
-                        t.partitions
-                            .iter()
-                            .map(|p| {
-                                PartitionData::default()
-                                    .with_partition_index(p.partition)
-                                    .with_error_code(code)
-                                    .with_high_watermark(-1)
-                                    .with_last_stable_offset(-1)
-                                    .with_log_start_offset(-1)
-                            })
-                            .collect(),
-                    )
-            })
-            .collect(),
-    )
+    FetchResponse::default()
+        .with_error_code(code)
+        .with_responses(
+            r.topics
+                .iter()
+                .map(|t| {
+                    FetchableTopicResponse::default()
+                        .with_topic(t.topic.clone())
+                        .with_topic_id(t.topic_id)
+                        .with_partitions(
+                            t.partitions
+                                .iter()
+                                .map(|p| {
+                                    PartitionData::default()
+                                        .with_partition_index(p.partition)
+                                        .with_error_code(code)
+                                        .with_high_watermark(-1)
+                                        .with_last_stable_offset(-1)
+                                        .with_log_start_offset(-1)
+                                })
+                                .collect(),
+                        )
+                })
+                .collect(),
+        )
 }
 
 fn list_offsets(r: &ListOffsetsRequest, code: i16) -> ListOffsetsResponse {

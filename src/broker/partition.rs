@@ -306,13 +306,8 @@ mod tests {
     fn batch(records: &[(i64, Option<&str>, Option<&str>)], compression: Compression) -> Bytes {
         let mut b = BatchBuilder::new(compression);
         for (ts, k, v) in records {
-            b.append(
-                *ts,
-                k.map(str::as_bytes),
-                v.map(str::as_bytes),
-                &[],
-            )
-            .unwrap();
+            b.append(*ts, k.map(str::as_bytes), v.map(str::as_bytes), &[])
+                .unwrap();
         }
         b.finish().unwrap()
     }
@@ -336,7 +331,10 @@ mod tests {
     #[test]
     fn offsets_are_assigned_by_rewriting_the_base_offset() {
         let mut log = PartitionLog::default();
-        let b1 = batch(&[(1, None, Some("a")), (2, None, Some("b"))], Compression::None);
+        let b1 = batch(
+            &[(1, None, Some("a")), (2, None, Some("b"))],
+            Compression::None,
+        );
         let b2 = batch(&[(3, None, Some("c"))], Compression::Lz4);
         assert_eq!(append(&mut log, &b1).base_offset, 0);
         assert_eq!(append(&mut log, &b2).base_offset, 2);
@@ -371,13 +369,20 @@ mod tests {
         append(
             &mut log,
             &batch(
-                &[(100, None, Some("a")), (200, None, Some("b")), (300, None, Some("c"))],
+                &[
+                    (100, None, Some("a")),
+                    (200, None, Some("b")),
+                    (300, None, Some("c")),
+                ],
                 Compression::Gzip,
             ),
         );
         append(
             &mut log,
-            &batch(&[(400, None, Some("d")), (350, None, Some("e"))], Compression::None),
+            &batch(
+                &[(400, None, Some("d")), (350, None, Some("e"))],
+                Compression::None,
+            ),
         );
         assert_eq!(log.offset_for_timestamp(50), (100, 0));
         assert_eq!(log.offset_for_timestamp(100), (100, 0));
@@ -394,7 +399,10 @@ mod tests {
     #[test]
     fn log_append_time_stamps_the_batch_with_a_valid_crc() {
         let mut log = PartitionLog::default();
-        let b = batch(&[(1, None, Some("a")), (2, None, Some("b"))], Compression::None);
+        let b = batch(
+            &[(1, None, Some("a")), (2, None, Some("b"))],
+            Compression::None,
+        );
         let h = BatchHeader::parse(&b).unwrap();
         let got = log.append(&b, &h, Some(5_000), 0).unwrap();
         assert_eq!(got.log_append_time, 5_000);
@@ -411,7 +419,10 @@ mod tests {
     #[test]
     fn retention_drops_oldest_batches_and_advances_log_start() {
         let mut log = PartitionLog::default();
-        let b = batch(&[(1, None, Some("a")), (2, None, Some("b"))], Compression::None);
+        let b = batch(
+            &[(1, None, Some("a")), (2, None, Some("b"))],
+            Compression::None,
+        );
         for _ in 0..3 {
             append(&mut log, &b);
         }
@@ -435,15 +446,25 @@ mod tests {
         append(
             &mut log,
             &batch(
-                &[(1, Some("k1"), Some("v1")), (2, Some("k2"), Some("v1")), (3, Some("k1"), Some("v2"))],
+                &[
+                    (1, Some("k1"), Some("v1")),
+                    (2, Some("k2"), Some("v1")),
+                    (3, Some("k1"), Some("v2")),
+                ],
                 Compression::Snappy,
             ),
         );
         append(
             &mut log,
-            &batch(&[(4, Some("k3"), Some("v1")), (5, Some("k2"), None)], Compression::None),
+            &batch(
+                &[(4, Some("k3"), Some("v1")), (5, Some("k2"), None)],
+                Compression::None,
+            ),
         );
-        append(&mut log, &batch(&[(6, Some("k3"), Some("v2"))], Compression::Zstd));
+        append(
+            &mut log,
+            &batch(&[(6, Some("k3"), Some("v2"))], Compression::Zstd),
+        );
         let freed = log.compact();
         assert!(freed > 0);
         let recs = read_all(&log);
@@ -465,7 +486,10 @@ mod tests {
             h.verify_crc(&b.bytes).unwrap();
         }
         assert_eq!(log.high_watermark(), 6);
-        assert_eq!(log.size(), log.batches().map(|b| b.bytes.len()).sum::<usize>());
+        assert_eq!(
+            log.size(),
+            log.batches().map(|b| b.bytes.len()).sum::<usize>()
+        );
         // Fetching from an offset removed by compaction lands on the next batch.
         let from1 = log.read(1, usize::MAX, true).batches;
         assert_eq!(BatchHeader::parse(&from1[0]).unwrap().base_offset, 0);

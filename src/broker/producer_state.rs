@@ -101,7 +101,14 @@ impl ProducerStates {
     }
 
     /// Records a batch that was appended at `base_offset`.
-    pub fn record(&mut self, pid: i64, epoch: i16, first_seq: i32, last_seq: i32, base_offset: i64) {
+    pub fn record(
+        &mut self,
+        pid: i64,
+        epoch: i16,
+        first_seq: i32,
+        last_seq: i32,
+        base_offset: i64,
+    ) {
         let entry = self.producers.entry(pid).or_default();
         if epoch != entry.epoch {
             entry.epoch = epoch;

@@ -88,9 +88,7 @@ pub fn validate_config(key: &str, value: &str) -> Result<(), String> {
             let mut parts: Vec<&str> = value.split(',').map(str::trim).collect();
             parts.sort_unstable();
             parts.dedup();
-            if parts.is_empty()
-                || parts.iter().any(|p| *p != "compact" && *p != "delete")
-            {
+            if parts.is_empty() || parts.iter().any(|p| *p != "compact" && *p != "delete") {
                 return Err(format!(
                     "Invalid value {value} for configuration cleanup.policy: String must be one of: compact, delete"
                 ));
@@ -174,12 +172,16 @@ impl Topic {
             name: name.to_string(),
             id: Uuid::new_v4(),
             config,
-            partitions: (0..partitions.max(0)).map(|_| Partition::default()).collect(),
+            partitions: (0..partitions.max(0))
+                .map(|_| Partition::default())
+                .collect(),
         }
     }
 
     pub fn partition(&self, index: i32) -> Option<&Partition> {
-        usize::try_from(index).ok().and_then(|i| self.partitions.get(i))
+        usize::try_from(index)
+            .ok()
+            .and_then(|i| self.partitions.get(i))
     }
 
     /// Total bytes held by the topic's logs.

@@ -60,7 +60,9 @@ pub fn find_coordinator(
         .map(|key| {
             let c = Coordinator::default().with_key(key.clone());
             if known_type {
-                c.with_node_id(node.into()).with_host(host.clone()).with_port(port)
+                c.with_node_id(node.into())
+                    .with_host(host.clone())
+                    .with_port(port)
             } else {
                 c.with_node_id((-1).into())
                     .with_port(-1)

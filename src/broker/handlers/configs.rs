@@ -23,7 +23,10 @@ const RESOURCE_BROKER: i8 = 4;
 /// One config entry: name, value, source, DescribeConfigs type.
 type Entry = (String, String, i8, i8);
 
-pub fn describe(state: &Arc<BrokerState>, request: &DescribeConfigsRequest) -> DescribeConfigsResponse {
+pub fn describe(
+    state: &Arc<BrokerState>,
+    request: &DescribeConfigsRequest,
+) -> DescribeConfigsResponse {
     let results = request
         .resources
         .iter()
@@ -55,9 +58,7 @@ pub fn describe(state: &Arc<BrokerState>, request: &DescribeConfigsRequest) -> D
                 other => {
                     return base
                         .with_error_code(ErrorCode::InvalidRequest.code())
-                        .with_error_message(message(format!(
-                            "Unsupported resource type {other}"
-                        )))
+                        .with_error_message(message(format!("Unsupported resource type {other}")))
                 }
             };
             let configs = entries
@@ -109,10 +110,18 @@ fn broker_entries(state: &BrokerState) -> Vec<Entry> {
         fixed("node.id", c.node_id.to_string(), 3),
         fixed("broker.id", c.node_id.to_string(), 3),
         fixed("num.partitions", c.num_partitions.to_string(), 3),
-        fixed("auto.create.topics.enable", c.auto_create_topics.to_string(), 1),
+        fixed(
+            "auto.create.topics.enable",
+            c.auto_create_topics.to_string(),
+            1,
+        ),
         default("default.replication.factor", "1", 3),
         fixed("offsets.topic.replication.factor", "1".to_string(), 4),
-        fixed("transaction.state.log.replication.factor", "1".to_string(), 4),
+        fixed(
+            "transaction.state.log.replication.factor",
+            "1".to_string(),
+            4,
+        ),
         default("min.insync.replicas", "1", 3),
         default("log.cleanup.policy", "delete", 7),
         default("log.retention.hours", "168", 3),

@@ -15,7 +15,11 @@ use crate::broker::state::BrokerState;
 use crate::broker::topic::{validate_name, Topic, TopicConfig};
 use crate::kafka::ErrorCode;
 
-pub fn handle(state: &Arc<BrokerState>, request: &MetadataRequest, version: i16) -> MetadataResponse {
+pub fn handle(
+    state: &Arc<BrokerState>,
+    request: &MetadataRequest,
+    version: i16,
+) -> MetadataResponse {
     let node = state.config.node_id;
     let all = match &request.topics {
         None => true,
@@ -51,7 +55,12 @@ pub fn handle(state: &Arc<BrokerState>, request: &MetadataRequest, version: i16)
         .with_topics(topics)
 }
 
-fn lookup(state: &BrokerState, name: &TopicName, allow_create: bool, node: i32) -> MetadataResponseTopic {
+fn lookup(
+    state: &BrokerState,
+    name: &TopicName,
+    allow_create: bool,
+    node: i32,
+) -> MetadataResponseTopic {
     if let Some(t) = state.topic(name) {
         return describe(&t, node);
     }

@@ -46,7 +46,7 @@ impl Outcome {
 }
 
 pub fn handle(state: &Arc<BrokerState>, request: &ProduceRequest) -> ProduceResponse {
-    let acks_valid = matches!(request.acks, 0 | 1 | -1);
+    let acks_valid = (-1..=1).contains(&request.acks);
     let responses = request
         .topic_data
         .iter()
@@ -102,7 +102,10 @@ fn append(state: &BrokerState, topic: &Topic, index: i32, records: Option<&Bytes
     if header.has_producer_id() && !state.is_known_producer_id(header.producer_id) {
         return Outcome::error(
             ErrorCode::UnknownProducerId,
-            format!("producer id {} was not allocated by this broker", header.producer_id),
+            format!(
+                "producer id {} was not allocated by this broker",
+                header.producer_id
+            ),
         );
     }
     let log_append_time = topic.config.log_append_time().then(now_ms);
@@ -136,7 +139,10 @@ fn append(state: &BrokerState, topic: &Topic, index: i32, records: Option<&Bytes
 }
 
 /// Checks that `records` is exactly one whole, valid batch.
-fn validate(topic: &Topic, records: Option<&Bytes>) -> Result<(Bytes, BatchHeader), (ErrorCode, String)> {
+fn validate(
+    topic: &Topic,
+    records: Option<&Bytes>,
+) -> Result<(Bytes, BatchHeader), (ErrorCode, String)> {
     let corrupt = |m: String| (ErrorCode::CorruptMessage, m);
     let invalid = |m: &str| (ErrorCode::InvalidRecord, m.to_string());
     let records = match records {
@@ -159,7 +165,9 @@ fn validate(topic: &Topic, records: Option<&Bytes>) -> Result<(Bytes, BatchHeade
         ))
     })?;
     let header = BatchHeader::parse(&batch).map_err(|e| corrupt(e.to_string()))?;
-    header.verify_crc(&batch).map_err(|e| corrupt(e.to_string()))?;
+    header
+        .verify_crc(&batch)
+        .map_err(|e| corrupt(e.to_string()))?;
     header.compression().map_err(|e| corrupt(e.to_string()))?;
     if header.is_control() {
         return Err(invalid("clients may not produce control batches"));
@@ -173,7 +181,10 @@ fn validate(topic: &Topic, records: Option<&Bytes>) -> Result<(Bytes, BatchHeade
     if batch.len() > max {
         return Err((
             ErrorCode::MessageTooLarge,
-            format!("batch of {} bytes exceeds max.message.bytes {max}", batch.len()),
+            format!(
+                "batch of {} bytes exceeds max.message.bytes {max}",
+                batch.len()
+            ),
         ));
     }
     if topic.config.is_compacted() {

@@ -14,7 +14,11 @@ use crate::broker::state::BrokerState;
 const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
 
 pub fn init(state: &Arc<BrokerState>, request: &InitProducerIdRequest) -> InitProducerIdResponse {
-    if request.transactional_id.as_ref().is_some_and(|t| !t.is_empty()) {
+    if request
+        .transactional_id
+        .as_ref()
+        .is_some_and(|t| !t.is_empty())
+    {
         tracing::warn!(
             "embedded broker: refusing InitProducerId for transactional id {:?}: transactions are not supported",
             request.transactional_id.as_deref().map(|t| t.as_str())
@@ -27,7 +31,7 @@ pub fn init(state: &Arc<BrokerState>, request: &InitProducerIdRequest) -> InitPr
     let (pid, epoch) = {
         let pid = request.producer_id.0;
         let epoch = request.producer_epoch;
-        if pid >= 0 && epoch >= 0 && epoch < i16::MAX - 1 && state.is_known_producer_id(pid) {
+        if pid >= 0 && (0..i16::MAX - 1).contains(&epoch) && state.is_known_producer_id(pid) {
             (pid, epoch + 1)
         } else {
             (state.allocate_producer_id(), 0)

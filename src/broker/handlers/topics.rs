@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use kafka_protocol::messages::create_topics_response::{CreatableTopicConfigs, CreatableTopicResult};
+use kafka_protocol::messages::create_topics_response::{
+    CreatableTopicConfigs, CreatableTopicResult,
+};
 use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::{
     CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse, TopicName,
@@ -173,7 +175,11 @@ pub fn delete(state: &Arc<BrokerState>, request: &DeleteTopicsRequest) -> Delete
     DeleteTopicsResponse::default().with_responses(by_name.chain(by_state).collect())
 }
 
-fn delete_one(state: &BrokerState, name: Option<&TopicName>, id: uuid::Uuid) -> DeletableTopicResult {
+fn delete_one(
+    state: &BrokerState,
+    name: Option<&TopicName>,
+    id: uuid::Uuid,
+) -> DeletableTopicResult {
     let topic = match name {
         Some(n) if !n.is_empty() => state.topic(n),
         _ => state.topic_by_id(id),
