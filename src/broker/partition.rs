@@ -468,16 +468,18 @@ mod tests {
         let freed = log.compact();
         assert!(freed > 0);
         let recs = read_all(&log);
-        let got: Vec<(i64, &[u8], Option<&[u8]>)> = recs
+        let text = |b: &Option<Bytes>| b.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
+        let got: Vec<_> = recs
             .iter()
-            .map(|r| (r.offset, r.key.as_deref().unwrap(), r.value.as_deref()))
+            .map(|r| (r.offset, text(&r.key), text(&r.value)))
             .collect();
+        let s = |v: &str| Some(v.to_string());
         assert_eq!(
             got,
             vec![
-                (2, &b"k1"[..], Some(&b"v2"[..])),
-                (4, &b"k2"[..], None),
-                (5, &b"k3"[..], Some(&b"v2"[..])),
+                (2, s("k1"), s("v2")),
+                (4, s("k2"), None),
+                (5, s("k3"), s("v2")),
             ]
         );
         // Every stored batch is still valid and the offsets stay put.
