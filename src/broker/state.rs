@@ -232,3 +232,65 @@ impl BrokerState {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::kafka::batch::{BatchBuilder, BatchHeader, Compression};
+
+    fn append(state: &BrokerState, topic: &Topic, partition: i32, value: &[u8]) {
+        let mut b = BatchBuilder::new(Compression::None);
+        b.append(1, Some(b"k"), Some(value), &[]).unwrap();
+        let batch = b.finish().unwrap();
+        let header = BatchHeader::parse(&batch).unwrap();
+        let seq = state.next_append_seq();
+        let added = topic
+            .partition(partition)
+            .unwrap()
+            .log()
+            .append(&batch, &header, None, seq)
+            .unwrap()
+            .added_bytes;
+        state.appended(added);
+    }
+
+    #[test]
+    fn memory_bound_drops_oldest_batches_across_partitions_but_not_compacted_ones() {
+        let config = BrokerConfig {
+            max_memory: 20_000,
+            ..BrokerConfig::default()
+        };
+        let state = BrokerState::new(config, "localhost".to_string(), 9092);
+        let (plain, _) = state.create_topic("plain", 2, TopicConfig::default());
+        let compact = TopicConfig {
+            explicit: BTreeMap::from([("cleanup.policy".to_string(), "compact".to_string())]),
+        };
+        let (table, _) = state.create_topic("table", 1, compact);
+        let value = vec![b'x'; 1_000];
+        for _ in 0..5 {
+            append(&state, &table, 0, &value);
+        }
+        for i in 0..40 {
+            append(&state, &plain, i % 2, &value);
+        }
+        assert!(state.memory_used() <= 20_000, "{}", state.memory_used());
+        // The compacted topic lost nothing; the plain one lost its oldest
+        // batches, evenly across partitions (oldest first).
+        assert_eq!(table.partitions[0].log().log_start_offset(), 0);
+        assert_eq!(table.partitions[0].log().batch_count(), 5);
+        let starts: Vec<i64> = plain
+            .partitions
+            .iter()
+            .map(|p| p.log().log_start_offset())
+            .collect();
+        assert!(starts.iter().all(|s| *s > 0), "{starts:?}");
+        assert!((starts[0] - starts[1]).abs() <= 1, "{starts:?}");
+        let held: usize = state.topics().iter().map(|t| t.size()).sum();
+        assert_eq!(held, state.memory_used());
+        // Deleting a topic releases its memory.
+        state.delete_topic("plain");
+        assert_eq!(state.memory_used(), table.size());
+    }
+}

@@ -172,6 +172,17 @@ fn validate(
     if header.is_control() {
         return Err(invalid("clients may not produce control batches"));
     }
+    // As Kafka's LogValidator: the offset range must match the record count,
+    // or offsets assigned from it would overlap or run backwards.
+    if header.record_count <= 0
+        || header.last_offset_delta < 0
+        || i64::from(header.record_count) != i64::from(header.last_offset_delta) + 1
+    {
+        return Err(invalid(&format!(
+            "Inconsistent batch offset range: {} records, last offset delta {}",
+            header.record_count, header.last_offset_delta
+        )));
+    }
     let max = topic
         .config
         .explicit
