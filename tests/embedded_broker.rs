@@ -998,6 +998,43 @@ fn java_console_producer_consumer_and_admin_client() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // AdminClient describeConfigs (ConfigCommand): defaults and the broker.
+    let out = support::java_tool(
+        "kafka.admin.ConfigCommand",
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--describe",
+            "--entity-type",
+            "topics",
+            "--entity-name",
+            "java-topic",
+            "--all",
+        ],
+    );
+    support::assert_tool_ok(&out, "describe topic configs");
+    let configs = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        configs.contains("cleanup.policy=delete") && configs.contains("retention.ms=604800000"),
+        "{configs}"
+    );
+    let out = support::java_tool(
+        "kafka.admin.ConfigCommand",
+        &[
+            "--bootstrap-server",
+            &bootstrap,
+            "--describe",
+            "--entity-type",
+            "brokers",
+            "--entity-name",
+            "1",
+            "--all",
+        ],
+    );
+    support::assert_tool_ok(&out, "describe broker configs");
+    let configs = String::from_utf8_lossy(&out.stdout);
+    assert!(configs.contains("num.partitions=1"), "{configs}");
+
     // Console producer (idempotent by default) to partition-less topic
     // java-topic; console consumer of partition 0 and 1 from the start.
     let lines: Vec<String> = (0..20).map(|i| format!("line {i}")).collect();
@@ -1033,6 +1070,28 @@ fn java_console_producer_consumer_and_admin_client() {
     let mut want = lines.clone();
     want.sort();
     assert_eq!(seen, want);
+
+    // AdminClient listOffsets (GetOffsetShell): latest and earliest.
+    let offsets = |time: &str| -> i64 {
+        let out = support::java_tool(
+            "org.apache.kafka.tools.GetOffsetShell",
+            &[
+                "--bootstrap-server",
+                &bootstrap,
+                "--topic",
+                "java-topic",
+                "--time",
+                time,
+            ],
+        );
+        support::assert_tool_ok(&out, "GetOffsetShell");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.rsplit(':').next()?.trim().parse::<i64>().ok())
+            .sum()
+    };
+    assert_eq!(offsets("-1"), 20);
+    assert_eq!(offsets("-2"), 0);
 
     // What Java wrote, our consumer reads; what we write, Java reads.
     let ours = runtime.block_on(consume(&bootstrap, "java-topic", 20));
@@ -1088,4 +1147,66 @@ fn java_console_producer_consumer_and_admin_client() {
         .collect();
     assert_eq!(got, (0..5).map(|i| format!("rust {i}")).collect::<Vec<_>>());
     runtime.block_on(broker.shutdown());
+}
+
+/// `kconnect broker` serves until SIGTERM, then exits 0.
+#[test]
+fn cli_broker_serves_until_sigterm() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kconnect"))
+        .args([
+            "broker",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-memory",
+            "1048576",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn kconnect broker");
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the broker says where it listens");
+    let bootstrap = line
+        .split_whitespace()
+        .find(|w| w.starts_with("127.0.0.1:"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cluster = runtime.block_on(async {
+        let admin = Admin::connect(ClientConfig::new(&bootstrap)).await.unwrap();
+        admin.describe_cluster().await.unwrap()
+    });
+    assert_eq!(cluster.brokers, vec![(1, bootstrap.clone())]);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("kconnect broker did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
 }
