@@ -1210,3 +1210,80 @@ fn cli_broker_serves_until_sigterm() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_limits_out_of_range_and_log_append_time() {
+    let broker = start().await;
+    let mut raw = Raw::connect(broker.addr()).await;
+    let lat = topic_spec("stamped", 2, 1).with_configs(vec![CreatableTopicConfig::default()
+        .with_name(StrBytes::from_static_str("message.timestamp.type"))
+        .with_value(Some(StrBytes::from_static_str("LogAppendTime")))]);
+    assert_eq!(create_raw(&mut raw, lat, false).await.0, 0);
+    let value = "v".repeat(1_000);
+    for p in 0..2 {
+        for _ in 0..3 {
+            let resp = raw
+                .request(
+                    &produce_request("stamped", p, 1, batch(&[&value, &value], None)),
+                    11,
+                )
+                .await;
+            let part = &resp.responses[0].partition_responses[0];
+            assert_eq!(part.error_code, 0);
+            assert!(part.log_append_time_ms > 0, "LogAppendTime reported");
+        }
+    }
+    let two_partitions = |max_bytes: i32, partition_max: i32, offset: i64| {
+        FetchRequest::default()
+            .with_replica_id((-1).into())
+            .with_max_wait_ms(0)
+            .with_max_bytes(max_bytes)
+            .with_topics(vec![FetchTopic::default()
+                .with_topic(name("stamped"))
+                .with_partitions(
+                    (0..2)
+                        .map(|p| {
+                            FetchPartition::default()
+                                .with_partition(p)
+                                .with_fetch_offset(offset)
+                                .with_partition_max_bytes(partition_max)
+                        })
+                        .collect(),
+                )])
+    };
+    let batches = |resp: &FetchResponse, p: usize| {
+        kconnect::kafka::batch::split_batches(
+            resp.responses[0].partitions[p].records.as_ref().unwrap(),
+        )
+        .unwrap()
+    };
+    // Response max_bytes of 10: still the first batch of the first
+    // partition, nothing else.
+    let resp = raw.request(&two_partitions(10, 1 << 20, 0), 12).await;
+    assert_eq!((batches(&resp, 0).len(), batches(&resp, 1).len()), (1, 0));
+    // Partition max_bytes of 10: one (oversized) batch from the first
+    // partition only.
+    let resp = raw.request(&two_partitions(1 << 20, 10, 0), 12).await;
+    assert_eq!((batches(&resp, 0).len(), batches(&resp, 1).len()), (1, 0));
+    // Enough room: everything; LogAppendTime batches carry the broker's time.
+    let resp = raw.request(&two_partitions(1 << 20, 1 << 20, 0), 12).await;
+    assert_eq!((batches(&resp, 0).len(), batches(&resp, 1).len()), (3, 3));
+    for b in batches(&resp, 0) {
+        let h = kconnect::kafka::batch::BatchHeader::parse(&b).unwrap();
+        h.verify_crc(&b).unwrap();
+        assert!(h.timestamp_type_is_log_append());
+        assert!(h.max_timestamp > 1_000);
+    }
+    // Fetching from inside a batch returns that batch whole.
+    let resp = raw.request(&two_partitions(1 << 20, 1 << 20, 3), 12).await;
+    let first = kconnect::kafka::batch::BatchHeader::parse(&batches(&resp, 0)[0]).unwrap();
+    assert_eq!(first.base_offset, 2);
+    // Past the high watermark: OFFSET_OUT_OF_RANGE with the bounds.
+    let resp = raw.request(&two_partitions(1 << 20, 1 << 20, 7), 12).await;
+    let p = &resp.responses[0].partitions[0];
+    assert_eq!(
+        (p.error_code, p.high_watermark, p.log_start_offset),
+        (1, 6, 0)
+    );
+    broker.shutdown().await;
+}

@@ -4,6 +4,13 @@
 //! of the API, and encode the response with the header version it needs.
 //! Mirrors the request path of Kafka's `SocketServer` / `KafkaApis`.
 //!
+//! Known limit: the codec reserves memory for an array from the count on
+//! the wire before reading its elements, so a crafted frame declaring an
+//! array of billions of entries makes the allocation fail, which aborts the
+//! process. Frames are bounded in size and the broker is for loopback dev
+//! use; everything else malformed (short, truncated, garbage, unknown API,
+//! a codec panic) closes only that connection.
+//!
 //! The group coordinator APIs (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
 //! OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, OffsetDelete,
 //! DeleteGroups) each have one arm in [`route`], marked `GROUP:`, to be routed
