@@ -34,9 +34,9 @@ enum Command {
 
 #[derive(Args)]
 struct BrokerArgs {
-    /// Address to listen on.
+    /// Address to listen on (host:port; port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:9092")]
-    listen: std::net::SocketAddr,
+    listen: String,
     /// Bytes all logs may hold before the oldest batches of non-compacted
     /// topics are dropped.
     #[arg(long, default_value_t = kconnect::broker::DEFAULT_MAX_MEMORY)]
@@ -196,8 +196,20 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Broker(a) => {
+                use std::net::ToSocketAddrs;
+                let listen = a
+                    .listen
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut addrs| addrs.next())
+                    .ok_or_else(|| {
+                        kconnect::kafka::Error::Other(format!(
+                            "--listen {}: not a host:port this machine can bind",
+                            a.listen
+                        ))
+                    })?;
                 let config = kconnect::broker::BrokerConfig {
-                    listen: a.listen,
+                    listen,
                     max_memory: a.max_memory,
                     ..Default::default()
                 };
