@@ -673,6 +673,11 @@ async fn idempotent_producer_sequences() {
 async fn acks_zero_gets_no_response_and_responses_keep_request_order() {
     let broker = start().await;
     let mut raw = Raw::connect(broker.addr()).await;
+    raw.request(
+        &CreateTopicsRequest::default().with_topics(vec![topic_spec("pipe", 1, 1)]),
+        7,
+    )
+    .await;
     // Pipelined: acks=0 produce (no answer), a Metadata, an acks=1 produce.
     let _ = raw
         .send(&produce_request("pipe", 0, 0, batch(&["a"], None)), 11)
@@ -684,12 +689,16 @@ async fn acks_zero_gets_no_response_and_responses_keep_request_order() {
     let produce_id = raw
         .send(&produce_request("pipe", 0, 1, batch(&["b"], None)), 11)
         .await;
-    // The acks=0 produce raced the auto-creating Metadata, so it may have
-    // found no topic; the acks=1 one lands after it either way.
     let md = raw.receive::<MetadataRequest>(12, md_id).await;
     assert_eq!(md.topics[0].error_code, 0);
     let resp = raw.receive::<ProduceRequest>(11, produce_id).await;
-    assert_eq!(resp.responses[0].partition_responses[0].error_code, 0);
+    // The acks=0 record was written first.
+    assert_eq!(produced(&resp), (0, 1));
+    // A failed acks=0 produce closes the connection, as in Kafka.
+    let _ = raw
+        .send(&produce_request("missing", 0, 0, batch(&["a"], None)), 11)
+        .await;
+    assert!(raw.read_frame().await.is_none(), "closed");
     broker.shutdown().await;
 }
 

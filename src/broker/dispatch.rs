@@ -115,30 +115,37 @@ pub async fn handle_frame(
     } else {
         decision.error_code
     };
+    let acks_zero = matches!(&request, RequestKind::Produce(p) if p.acks == 0);
     let response = match forced_error {
-        Some(code) => match &request {
-            RequestKind::Produce(p) if p.acks == 0 => return Outcome::NoResponse,
-            _ => match error_response(&request, code) {
-                Some(r) => Some(r),
-                None => {
-                    return Outcome::Close(format!(
-                        "no error response for {api_key:?} v{version} (error {code})"
-                    ))
-                }
-            },
+        Some(code) => match error_response(&request, code) {
+            Some(r) => Some(r),
+            None => {
+                return Outcome::Close(format!(
+                    "no error response for {api_key:?} v{version} (error {code})"
+                ))
+            }
         },
         None => route(state, &ctx, request).await,
     };
+    if acks_zero {
+        // No response; but as Kafka does, a failed acks=0 produce closes the
+        // connection, the only way the client can learn of it.
+        return match response.as_ref().and_then(produce_error) {
+            Some(code) => Outcome::Close(format!("acks=0 produce failed with error {code}")),
+            None => Outcome::NoResponse,
+        };
+    }
     match response {
         Some(r) => {
             let header_version = r.header_version(version);
             encode(correlation_id, header_version, &r, version)
         }
-        None => Outcome::NoResponse,
+        None => Outcome::Close(format!("no response for {api_key:?} v{version}")),
     }
 }
 
-/// Calls the handler of the request's API. `None` means no response.
+/// Calls the handler of the request's API. `None`: no answer is possible,
+/// close the connection.
 async fn route(
     state: &Arc<BrokerState>,
     ctx: &RequestContext,
@@ -148,13 +155,7 @@ async fn route(
     tracing::trace!(client = %ctx.client_addr, api = ?ctx.api_key, version, "embedded broker request");
     Some(match request {
         RequestKind::ApiVersions(_) => ResponseKind::ApiVersions(api_versions::response(0)),
-        RequestKind::Produce(r) => {
-            let response = handlers::produce::handle(state, &r);
-            if r.acks == 0 {
-                return None;
-            }
-            ResponseKind::Produce(response)
-        }
+        RequestKind::Produce(r) => ResponseKind::Produce(handlers::produce::handle(state, &r)),
         RequestKind::Fetch(r) => ResponseKind::Fetch(handlers::fetch::handle(state, r).await),
         RequestKind::ListOffsets(r) => {
             ResponseKind::ListOffsets(handlers::list_offsets::handle(state, &r))
@@ -202,6 +203,18 @@ async fn route(
         r @ RequestKind::DeleteGroups(_) => group_api_pending(&r)?,
         other => error_response(&other, ErrorCode::UnsupportedVersion.code())?,
     })
+}
+
+/// The first partition error of a Produce response.
+fn produce_error(response: &ResponseKind) -> Option<i16> {
+    let ResponseKind::Produce(p) = response else {
+        return None;
+    };
+    p.responses
+        .iter()
+        .flat_map(|t| &t.partition_responses)
+        .map(|p| p.error_code)
+        .find(|&c| c != 0)
 }
 
 /// The answer to a group API until the group coordinator is wired in.
