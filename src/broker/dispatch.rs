@@ -15,7 +15,11 @@
 //! OffsetCommit, OffsetFetch, ListGroups, DescribeGroups, OffsetDelete,
 //! DeleteGroups) each have one arm in [`route`], marked `GROUP:`, to be routed
 //! to `crate::broker::group::GroupManager`; until then they answer
-//! COORDINATOR_NOT_AVAILABLE.
+//! COORDINATOR_NOT_AVAILABLE. Wiring: give [`BrokerState`] a
+//! `groups: GroupManager` field (built in `BrokerState::new`) and replace each
+//! arm, e.g. `RequestKind::JoinGroup(r) =>
+//! ResponseKind::JoinGroup(state.groups.join_group(ctx, r).await)`; `ctx`
+//! carries the version, client id and client address (DescribeGroups).
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
