@@ -52,7 +52,9 @@ pub struct Appended {
 /// The log of one partition.
 #[derive(Debug, Default)]
 pub struct PartitionLog {
+    /// Oldest first; base offsets increase (compaction leaves gaps).
     batches: VecDeque<StoredBatch>,
+    /// First offset still readable; retention advances it.
     log_start_offset: i64,
     /// Next offset to assign; with a single in-sync replica it is also the
     /// high watermark and (without transactions) the last stable offset.
@@ -61,6 +63,7 @@ pub struct PartitionLog {
     size: usize,
     /// Bytes appended since the last compaction, to compact lazily.
     dirty_bytes: usize,
+    /// Idempotent producers' recent batches, for duplicates and gaps.
     producers: ProducerStates,
 }
 
