@@ -1,5 +1,6 @@
 //! The `kconnect` command line: `standalone` runs a worker as Java's
-//! `connect-standalone.sh` does; `perf` carries the client perf tools.
+//! `connect-standalone.sh` does; `perf` carries the client perf tools;
+//! `broker` runs the embedded in-memory Kafka broker.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,6 +30,20 @@ enum Command {
     /// Client throughput tools, comparable with Kafka's perf tools.
     #[command(subcommand)]
     Perf(PerfCommand),
+    /// Runs the embedded in-memory Kafka broker (dev and test use only)
+    /// until Ctrl-C or SIGTERM.
+    Broker(BrokerArgs),
+}
+
+#[derive(Args)]
+struct BrokerArgs {
+    /// Address to listen on (host:port; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:9092")]
+    listen: String,
+    /// Bytes all logs may hold before the oldest batches of non-compacted
+    /// topics are dropped.
+    #[arg(long, default_value_t = kconnect::broker::DEFAULT_MAX_MEMORY)]
+    max_memory: usize,
 }
 
 #[derive(Args)]
@@ -190,18 +205,31 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Quickstart(a) => {
-                let dir =
-                    a.dir.unwrap_or_else(|| std::env::temp_dir().join("kconnect-quickstart"));
-                let (bootstrap, kafka_description) = match a.bootstrap_server {
-                    Some(b) => (b.clone(), format!("existing Kafka at {b}")),
+                let dir = a
+                    .dir
+                    .unwrap_or_else(|| std::env::temp_dir().join("kconnect-quickstart"));
+                // Without a Kafka of the user's, the embedded broker, on a
+                // free port, for as long as the quickstart runs.
+                let (bootstrap, kafka_description, embedded) = match a.bootstrap_server {
+                    Some(b) => (b.clone(), format!("existing Kafka at {b}"), None),
                     None => {
-                        return Err(kconnect::kafka::Error::Other(
-                            "the embedded broker is not available in this build; pass --bootstrap-server"
-                                .to_string(),
-                        ))
+                        let broker = kconnect::broker::EmbeddedBroker::start(
+                            kconnect::broker::BrokerConfig::default(),
+                        )
+                        .await
+                        .map_err(|e| {
+                            kconnect::kafka::Error::Other(format!(
+                                "cannot start the embedded broker: {e}"
+                            ))
+                        })?;
+                        let bootstrap = broker.bootstrap();
+                        let description = format!(
+                            "embedded broker at {bootstrap} (in memory, this process only)"
+                        );
+                        (bootstrap, description, Some(broker))
                     }
                 };
-                kconnect::quickstart::run(
+                let result = kconnect::quickstart::run(
                     kconnect::quickstart::QuickstartOptions {
                         bootstrap,
                         kafka_description,
@@ -212,7 +240,47 @@ fn main() -> ExitCode {
                     wait_for_signal(),
                 )
                 .await
-                .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))
+                .map_err(|e| kconnect::kafka::Error::Other(e.to_string()));
+                if let Some(broker) = embedded {
+                    broker.shutdown().await;
+                }
+                result
+            }
+            Command::Broker(a) => {
+                use std::net::ToSocketAddrs;
+                let listen = a
+                    .listen
+                    .to_socket_addrs()
+                    .ok()
+                    .and_then(|mut addrs| addrs.next())
+                    .ok_or_else(|| {
+                        kconnect::kafka::Error::Other(format!(
+                            "--listen {}: not a host:port this machine can bind",
+                            a.listen
+                        ))
+                    })?;
+                let config = kconnect::broker::BrokerConfig {
+                    listen,
+                    max_memory: a.max_memory,
+                    ..Default::default()
+                };
+                let broker = kconnect::broker::EmbeddedBroker::start(config)
+                    .await
+                    .map_err(|e| {
+                        kconnect::kafka::Error::Other(format!(
+                            "cannot start the embedded broker on {}: {e}",
+                            a.listen
+                        ))
+                    })?;
+                println!(
+                    "embedded Kafka broker listening on {} (cluster id {}); Ctrl-C to stop",
+                    broker.bootstrap(),
+                    broker.cluster_id()
+                );
+                wait_for_signal().await;
+                tracing::info!("stopping");
+                broker.shutdown().await;
+                Ok(())
             }
             Command::Perf(PerfCommand::Produce(a)) => {
                 let report = perf::produce(&perf::ProduceOptions {

@@ -755,3 +755,71 @@ async fn a_member_subscribed_before_its_topic_exists_gets_it_once_it_does() {
     .await;
     member.stop().await.0.close().await;
 }
+
+/// What a Java console consumer printed: (partition, value) per record.
+fn java_records(out: &Output) -> Vec<(i32, String)> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("Partition:"))
+        .filter_map(|l| {
+            let (p, v) = l.split_once('\t')?;
+            Some((p.parse().ok()?, v.to_string()))
+        })
+        .collect()
+}
+
+/// Two Java consumers in one group: the second one's join rebalances the
+/// group, each ends up with two of the four partitions and reads exactly
+/// their records (what Kafka's group coordinator does; the same test runs
+/// against the embedded broker).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_java_consumers_split_the_partitions() {
+    let bootstrap = shared_broker().bootstrap.clone();
+    let topic = unique_topic("group-java-pair");
+    let group = unique_topic("group-java-pair-g");
+    create_topic(&bootstrap, &topic).await;
+    const PER_PARTITION: usize = 10;
+    let first = spawn_java_member(&bootstrap, &topic, &group, 2 * PER_PARTITION, false);
+    let second = spawn_java_member(&bootstrap, &topic, &group, 2 * PER_PARTITION, false);
+    let started = Instant::now();
+    loop {
+        let members = tokio::task::spawn_blocking({
+            let (bootstrap, group) = (bootstrap.clone(), group.clone());
+            move || describe_members(&bootstrap, &group)
+        })
+        .await
+        .unwrap();
+        if members.len() == 2 && members.iter().all(|(_, n)| *n == 2) {
+            break;
+        }
+        assert!(
+            !first.is_finished() && !second.is_finished(),
+            "a Java consumer exited before the group settled"
+        );
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the group did not settle on 2 partitions each in {DEADLINE:?}: {members:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let written = produce(&bootstrap, &topic, PER_PARTITION, "pair").await;
+    let mut seen = Vec::new();
+    for member in [first, second] {
+        let out = tokio::task::spawn_blocking(move || member.join().expect("java thread"))
+            .await
+            .unwrap();
+        support::assert_tool_ok(&out, "Java console consumer in the group");
+        let records = java_records(&out);
+        let partitions: BTreeSet<i32> = records.iter().map(|(p, _)| *p).collect();
+        assert_eq!(
+            partitions.len(),
+            2,
+            "each member reads two partitions: {records:?}"
+        );
+        seen.extend(records);
+    }
+    let unique: BTreeSet<(i32, String)> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "a record was read twice");
+    let want: BTreeSet<(i32, String)> = written.into_iter().map(|(p, _, v)| (p, v)).collect();
+    assert_eq!(unique, want);
+}

@@ -150,3 +150,10 @@ fn quickstart_against_an_existing_kafka() {
     run_quickstart(&["--bootstrap-server", &bootstrap], &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn quickstart_with_the_embedded_broker() {
+    let dir = temp_dir("embedded");
+    run_quickstart(&[], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}

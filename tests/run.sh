@@ -32,6 +32,12 @@ cargo clippy --all-targets --locked -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --locked 2>&1 | tee "$log"
+# The client and Connect suites once more, against kconnect's embedded
+# broker instead of Apache Kafka: it must behave like Kafka for them all.
+KCONNECT_TEST_BROKER=embedded cargo test --locked \
+    --test client_roundtrip --test client_group --test client_admin --test client_consumer \
+    --test standalone_lifecycle --test standalone_runtime --test rest_api --test error_handling \
+    2>&1 | tee -a "$log"
 # One closing line for the whole run (cargo prints one per test binary, the
 # last of which is the doc tests').
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }

@@ -218,19 +218,68 @@ impl Drop for Broker {
 
 /// The broker shared by all tests of this test binary: started on first use,
 /// stopped by broker.sh's watchdog when the binary exits. Or the broker at
-/// `KCONNECT_TEST_BOOTSTRAP`, if set.
+/// `KCONNECT_TEST_BOOTSTRAP`, if set; or, with `KCONNECT_TEST_BROKER=embedded`,
+/// kconnect's embedded broker in this process (the same suites then check
+/// that it behaves like Kafka).
 pub fn shared_broker() -> &'static Broker {
     static SHARED: OnceLock<Result<Broker, String>> = OnceLock::new();
     let broker = SHARED.get_or_init(|| match std::env::var("KCONNECT_TEST_BOOTSTRAP") {
         Ok(bootstrap) if !bootstrap.trim().is_empty() => {
             Ok(Broker::external(bootstrap.trim().to_owned()))
         }
+        _ if uses_embedded_broker() => start_embedded().map(Broker::external),
         _ => Broker::start(Kind::Shared),
     });
     match broker {
         Ok(broker) => broker,
         Err(e) => panic!("{e}"),
     }
+}
+
+/// Whether this run's shared broker is kconnect's embedded one.
+#[allow(dead_code)]
+pub fn uses_embedded_broker() -> bool {
+    std::env::var("KCONNECT_TEST_BROKER").as_deref() == Ok("embedded")
+}
+
+/// Starts the embedded broker on its own thread and runtime, for the rest of
+/// the test process (it ends with the process: no other process to stop).
+fn start_embedded() -> Result<String, String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("embedded-broker".into())
+        .spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(format!("embedded broker runtime: {e}")));
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let config = kconnect::broker::BrokerConfig::default();
+                match kconnect::broker::EmbeddedBroker::start(config).await {
+                    Ok(broker) => {
+                        let _ = tx.send(Ok(broker.bootstrap()));
+                        std::future::pending::<()>().await;
+                        drop(broker);
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(format!("embedded broker: {e}")));
+                    }
+                }
+            });
+        })
+        .map_err(|e| format!("embedded broker thread: {e}"))?;
+    let bootstrap = rx
+        .recv()
+        .map_err(|_| "the embedded broker thread ended".to_string())??;
+    eprintln!("[support] embedded broker at {bootstrap}");
+    Ok(bootstrap)
 }
 
 /// A topic name no other test uses: `prefix-<16 hex digits>`.
