@@ -6,6 +6,7 @@
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and by short
 //! name (`InsertField$Value`, `RegexRouter`).
 
+pub mod field_path;
 pub mod predicates;
 pub mod util;
 
