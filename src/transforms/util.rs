@@ -24,7 +24,7 @@ pub enum Which {
 
 impl Which {
     /// The operating schema (`record.keySchema()` / `record.valueSchema()`).
-    pub fn schema<'a, R: ConnectRecord>(self, record: &'a R) -> Option<&'a Schema> {
+    pub fn schema<R: ConnectRecord>(self, record: &R) -> Option<&Schema> {
         match self {
             Which::Key => record.key_schema(),
             Which::Value => record.value_schema(),
@@ -32,7 +32,7 @@ impl Which {
     }
 
     /// The operating value (`record.key()` / `record.value()`).
-    pub fn value<'a, R: ConnectRecord>(self, record: &'a R) -> &'a Value {
+    pub fn value<R: ConnectRecord>(self, record: &R) -> &Value {
         match self {
             Which::Key => record.key(),
             Which::Value => record.value(),
