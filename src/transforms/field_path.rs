@@ -119,6 +119,14 @@ impl SingleFieldPath {
         Ok(SingleFieldPath { version, steps })
     }
 
+    /// A V1 path: the one root field `name` (cannot fail).
+    pub fn plain(name: &str) -> SingleFieldPath {
+        SingleFieldPath {
+            version: FieldSyntaxVersion::V1,
+            steps: vec![name.to_string()],
+        }
+    }
+
     pub fn version(&self) -> FieldSyntaxVersion {
         self.version
     }

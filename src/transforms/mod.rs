@@ -6,7 +6,9 @@
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and by short
 //! name (`InsertField$Value`, `RegexRouter`).
 
+pub mod extract_field;
 pub mod field_path;
+pub mod hoist_field;
 pub mod predicates;
 pub mod util;
 
@@ -18,7 +20,12 @@ const PACKAGE: &str = "org.apache.kafka.connect.transforms.";
 const PREDICATE_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.";
 
 /// Every transformation class, by Java name, sorted as Java lists plugins.
-pub const TRANSFORMATIONS: &[&str] = &[];
+pub const TRANSFORMATIONS: &[&str] = &[
+    "org.apache.kafka.connect.transforms.ExtractField$Key",
+    "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.HoistField$Key",
+    "org.apache.kafka.connect.transforms.HoistField$Value",
+];
 
 /// Every predicate class, by Java name.
 pub const PREDICATES: &[&str] = &[];
@@ -42,8 +49,9 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
         _ => (simple, None),
     };
     // One arm per SMT: `("InsertField", Some(which)) => Some(Box::new(...))`.
-    #[allow(clippy::match_single_binding)]
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
+        ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
+        ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
         _ => None,
     };
     made

@@ -15,6 +15,31 @@ use crate::api::data::{Schema, SchemaBuilder, Struct, Type, Value};
 use crate::api::error::{ConnectError, ConnectResult};
 use crate::api::transform::ConnectRecord;
 
+/// `replace.null.with.default` (KIP-1040), as every SMT that has it declares it.
+pub const REPLACE_NULL_WITH_DEFAULT_CONFIG: &str = "replace.null.with.default";
+pub const REPLACE_NULL_WITH_DEFAULT_DOC: &str = "Whether to replace fields that have a default value and that are null to the default value. When set to true, the default value is used, otherwise null is used.";
+
+/// The `replace.null.with.default` key: BOOLEAN, default true, MEDIUM.
+pub fn replace_null_with_default_key() -> config_def::ConfigKey {
+    config_def::ConfigKey::new(
+        REPLACE_NULL_WITH_DEFAULT_CONFIG,
+        config_def::Type::Boolean,
+        config_def::Importance::Medium,
+        REPLACE_NULL_WITH_DEFAULT_DOC,
+    )
+    .with_default(true)
+}
+
+/// A struct field's value: its default when null and `with_default`
+/// (`Struct.get(field)`), else as set (`getWithoutDefault`).
+pub fn field_value(value: &Struct, index: usize, with_default: bool) -> Value {
+    if with_default {
+        value.get_index(index).clone()
+    } else {
+        value.values().get(index).cloned().unwrap_or(Value::Null)
+    }
+}
+
 /// The part of the record a `$Key` / `$Value` SMT works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Which {
@@ -368,5 +393,72 @@ mod tests {
         // Equal but not the same Arc.
         let c2 = SchemaBuilder::struct_().name("c").build();
         assert_eq!(cache.get(&c2), Some(Schema::int32()));
+    }
+}
+
+/// Records for the SMTs' unit tests.
+#[cfg(test)]
+pub mod test_support {
+    use crate::api::connector::Props;
+    use crate::api::data::{Schema, Value};
+    use crate::api::record::{SinkRecord, SourceRecord, TimestampType};
+
+    pub fn props(pairs: &[(&str, &str)]) -> Props {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// A source record on `topic` partition 0, timestamp 1234.
+    pub fn source(
+        key_schema: Option<Schema>,
+        key: Value,
+        value_schema: Option<Schema>,
+        value: Value,
+    ) -> SourceRecord {
+        let mut r = SourceRecord::new(
+            Default::default(),
+            Default::default(),
+            "topic",
+            value_schema,
+            value,
+        );
+        r.kafka_partition = Some(0);
+        r.key_schema = key_schema;
+        r.key = key;
+        r.timestamp = Some(1234);
+        r
+    }
+
+    /// A sink record on `topic` partition 0 offset 42, timestamp 1234.
+    pub fn sink(
+        key_schema: Option<Schema>,
+        key: Value,
+        value_schema: Option<Schema>,
+        value: Value,
+    ) -> SinkRecord {
+        SinkRecord {
+            topic: "topic".to_string(),
+            partition: 0,
+            offset: 42,
+            timestamp: Some(1234),
+            timestamp_type: TimestampType::CreateTime,
+            key_schema,
+            key,
+            value_schema,
+            value,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A schemaless map with string keys.
+    pub fn map(entries: &[(&str, Value)]) -> Value {
+        Value::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (Value::from(*k), v.clone()))
+                .collect(),
+        )
     }
 }
