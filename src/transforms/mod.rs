@@ -9,8 +9,10 @@
 pub mod extract_field;
 pub mod field_path;
 pub mod hoist_field;
+pub mod insert_field;
 pub mod predicates;
 pub mod util;
+pub mod value_to_key;
 
 use crate::api::transform::{ConnectRecord, Predicate, Transformation};
 
@@ -25,6 +27,9 @@ pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.ExtractField$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",
     "org.apache.kafka.connect.transforms.HoistField$Value",
+    "org.apache.kafka.connect.transforms.InsertField$Key",
+    "org.apache.kafka.connect.transforms.InsertField$Value",
+    "org.apache.kafka.connect.transforms.ValueToKey",
 ];
 
 /// Every predicate class, by Java name.
@@ -52,6 +57,8 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
         ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
         ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
+        ("InsertField", Some(which)) => Some(Box::new(insert_field::InsertField::new(which))),
+        ("ValueToKey", None) => Some(Box::new(value_to_key::ValueToKey::new())),
         _ => None,
     };
     made

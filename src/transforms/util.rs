@@ -30,6 +30,33 @@ pub fn replace_null_with_default_key() -> config_def::ConfigKey {
     .with_default(true)
 }
 
+/// Java's `NonEmptyListValidator`: a LIST that is neither null nor empty.
+pub fn non_empty_list_validator() -> config_def::Validator {
+    config_def::Validator::custom("non-empty list", |name, value| match value {
+        Some(config_def::Value::List(items)) if !items.is_empty() => Ok(()),
+        Some(config_def::Value::List(_)) => Err(ConfigException::invalid(name, "[]", "Empty list")),
+        _ => Err(ConfigException::invalid(name, "null", "Empty list")),
+    })
+}
+
+/// Java's `String.split(":")`: trailing empty parts dropped, and the
+/// whole text when there is no colon.
+pub fn java_split_colon(text: &str) -> Vec<&str> {
+    if !text.contains(':') {
+        return vec![text];
+    }
+    let mut parts: Vec<&str> = text.split(':').collect();
+    while parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    parts
+}
+
+/// Java's `List.toString()` of config list items: `[a, b]`.
+pub fn java_list(items: &[String]) -> String {
+    format!("[{}]", items.join(", "))
+}
+
 /// A struct field's value: its default when null and `with_default`
 /// (`Struct.get(field)`), else as set (`getWithoutDefault`).
 pub fn field_value(value: &Struct, index: usize, with_default: bool) -> Value {
