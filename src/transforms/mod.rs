@@ -11,6 +11,7 @@ pub mod field_path;
 pub mod hoist_field;
 pub mod insert_field;
 pub mod predicates;
+pub mod replace_field;
 pub mod util;
 pub mod value_to_key;
 
@@ -29,6 +30,8 @@ pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.HoistField$Value",
     "org.apache.kafka.connect.transforms.InsertField$Key",
     "org.apache.kafka.connect.transforms.InsertField$Value",
+    "org.apache.kafka.connect.transforms.ReplaceField$Key",
+    "org.apache.kafka.connect.transforms.ReplaceField$Value",
     "org.apache.kafka.connect.transforms.ValueToKey",
 ];
 
@@ -58,6 +61,7 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
         ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
         ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
         ("InsertField", Some(which)) => Some(Box::new(insert_field::InsertField::new(which))),
+        ("ReplaceField", Some(which)) => Some(Box::new(replace_field::ReplaceField::new(which))),
         ("ValueToKey", None) => Some(Box::new(value_to_key::ValueToKey::new())),
         _ => None,
     };
