@@ -10,6 +10,7 @@ pub mod extract_field;
 pub mod field_path;
 pub mod hoist_field;
 pub mod insert_field;
+pub mod mask_field;
 pub mod predicates;
 pub mod replace_field;
 pub mod util;
@@ -30,6 +31,8 @@ pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.HoistField$Value",
     "org.apache.kafka.connect.transforms.InsertField$Key",
     "org.apache.kafka.connect.transforms.InsertField$Value",
+    "org.apache.kafka.connect.transforms.MaskField$Key",
+    "org.apache.kafka.connect.transforms.MaskField$Value",
     "org.apache.kafka.connect.transforms.ReplaceField$Key",
     "org.apache.kafka.connect.transforms.ReplaceField$Value",
     "org.apache.kafka.connect.transforms.ValueToKey",
@@ -61,6 +64,7 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
         ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
         ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
         ("InsertField", Some(which)) => Some(Box::new(insert_field::InsertField::new(which))),
+        ("MaskField", Some(which)) => Some(Box::new(mask_field::MaskField::new(which))),
         ("ReplaceField", Some(which)) => Some(Box::new(replace_field::ReplaceField::new(which))),
         ("ValueToKey", None) => Some(Box::new(value_to_key::ValueToKey::new())),
         _ => None,
