@@ -8,6 +8,7 @@
 
 pub mod extract_field;
 pub mod field_path;
+pub mod flatten;
 pub mod hoist_field;
 pub mod insert_field;
 pub mod mask_field;
@@ -27,6 +28,8 @@ const PREDICATE_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.
 pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.ExtractField$Key",
     "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.Flatten$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Value",
     "org.apache.kafka.connect.transforms.HoistField$Key",
     "org.apache.kafka.connect.transforms.HoistField$Value",
     "org.apache.kafka.connect.transforms.InsertField$Key",
@@ -62,6 +65,7 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
     // One arm per SMT: `("InsertField", Some(which)) => Some(Box::new(...))`.
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
         ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
+        ("Flatten", Some(which)) => Some(Box::new(flatten::Flatten::new(which))),
         ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
         ("InsertField", Some(which)) => Some(Box::new(insert_field::InsertField::new(which))),
         ("MaskField", Some(which)) => Some(Box::new(mask_field::MaskField::new(which))),
