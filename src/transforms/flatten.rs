@@ -123,10 +123,12 @@ impl Flatten {
                     let parent = match &field_default {
                         None => None,
                         Some(Value::Struct(s)) => Some(s),
-                        Some(other) => return Err(ConnectError::data(format!(
+                        Some(other) => {
+                            return Err(ConnectError::data(format!(
                             "class {} cannot be cast to class org.apache.kafka.connect.data.Struct",
                             other.java_class().trim_start_matches("class ")
-                        ))),
+                        )))
+                        }
                     };
                     builder =
                         self.build_schema(&field.schema, &name, builder, field_optional, parent)?;

@@ -6,6 +6,7 @@
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and by short
 //! name (`InsertField$Value`, `RegexRouter`).
 
+pub mod cast;
 pub mod extract_field;
 pub mod field_path;
 pub mod flatten;
@@ -26,6 +27,8 @@ const PREDICATE_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.
 
 /// Every transformation class, by Java name, sorted as Java lists plugins.
 pub const TRANSFORMATIONS: &[&str] = &[
+    "org.apache.kafka.connect.transforms.Cast$Key",
+    "org.apache.kafka.connect.transforms.Cast$Value",
     "org.apache.kafka.connect.transforms.ExtractField$Key",
     "org.apache.kafka.connect.transforms.ExtractField$Value",
     "org.apache.kafka.connect.transforms.Flatten$Key",
@@ -64,6 +67,7 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
     };
     // One arm per SMT: `("InsertField", Some(which)) => Some(Box::new(...))`.
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
+        ("Cast", Some(which)) => Some(Box::new(cast::Cast::new(which))),
         ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
         ("Flatten", Some(which)) => Some(Box::new(flatten::Flatten::new(which))),
         ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
