@@ -406,6 +406,82 @@ mod tests {
     }
 
     #[test]
+    fn struct_smts_resolve_by_java_and_short_name() {
+        use crate::api::record::SinkRecord;
+        use crate::transforms::{transformation_by_class, TRANSFORMATIONS};
+        let mut sorted = TRANSFORMATIONS.to_vec();
+        sorted.sort_unstable();
+        assert_eq!(sorted, TRANSFORMATIONS);
+        for class in [
+            "Cast$Key",
+            "Cast$Value",
+            "ExtractField$Key",
+            "ExtractField$Value",
+            "Flatten$Key",
+            "Flatten$Value",
+            "HoistField$Key",
+            "HoistField$Value",
+            "InsertField$Key",
+            "InsertField$Value",
+            "MaskField$Key",
+            "MaskField$Value",
+            "ReplaceField$Key",
+            "ReplaceField$Value",
+            "ValueToKey",
+        ] {
+            let full = format!("org.apache.kafka.connect.transforms.{class}");
+            assert!(
+                transformation_by_class::<SinkRecord>(&full).is_some(),
+                "{full}"
+            );
+            assert!(
+                transformation_by_class::<SourceRecord>(class).is_some(),
+                "{class}"
+            );
+        }
+        assert!(transformation_by_class::<SinkRecord>("Cast").is_none());
+        assert!(transformation_by_class::<SinkRecord>("ValueToKey$Value").is_none());
+    }
+
+    /// Kafka's system-test chain: HoistField$Value (field `content`) then
+    /// InsertField$Value (`timestamp.field=inserted`) on a string value.
+    #[test]
+    fn hoist_then_insert_timestamp() {
+        use crate::api::data::Timestamp;
+        use crate::transforms::transformation_by_class;
+        let mut hoist = transformation_by_class::<SourceRecord>("HoistField$Value").unwrap();
+        hoist
+            .configure(&test_support::props(&[("field", "content")]))
+            .unwrap();
+        let mut insert = transformation_by_class::<SourceRecord>(
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+        )
+        .unwrap();
+        insert
+            .configure(&test_support::props(&[("timestamp.field", "inserted")]))
+            .unwrap();
+        let record = test_support::source(
+            None,
+            Value::Null,
+            Some(Schema::string()),
+            Value::from("line"),
+        );
+        let record = hoist.apply(record).unwrap().unwrap();
+        let record = insert.apply(record).unwrap().unwrap();
+        let schema = record.value_schema.clone().unwrap();
+        let expected = SchemaBuilder::struct_()
+            .field("content", Schema::string())
+            .field("inserted", Timestamp::builder().optional().build())
+            .build();
+        assert_eq!(schema, expected);
+        let Value::Struct(s) = &record.value else {
+            panic!("not a struct")
+        };
+        assert_eq!(s.get("content"), Some(&Value::from("line")));
+        assert_eq!(s.get("inserted"), Some(&Value::Timestamp(1234)));
+    }
+
+    #[test]
     fn cache_evicts_least_recently_used() {
         let cache = SchemaCache::new(2);
         let a = SchemaBuilder::struct_().name("a").build();
