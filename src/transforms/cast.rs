@@ -100,7 +100,13 @@ fn type_by_java_name(text: &str) -> Result<Type, ConfigException> {
     Type::ALL
         .into_iter()
         .find(|t| t.java_name() == upper)
-        .ok_or_else(|| ConfigException::new(format!("Invalid type found in casting spec: {name}")))
+        .ok_or_else(|| {
+            // Java passes the message as the key name and the enum lookup's
+            // exception as the value of `ConfigException(name, value)`.
+            ConfigException::new(format!(
+                "Invalid value java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.{upper} for configuration Invalid type found in casting spec: {name}"
+            ))
+        })
 }
 
 fn valid_output(t: Type) -> Result<Type, ConfigException> {
@@ -412,7 +418,7 @@ impl<R: ConnectRecord> Transformation<R> for Cast {
 
     fn configure(&mut self, props: &Props) -> ConnectResult<()> {
         let config = SimpleConfig::new(&config_def(), props)?;
-        self.casts = parse_field_types(config.get_list(SPEC_CONFIG)).map_err(config_error)?;
+        self.casts = parse_field_types(&config.get_list(SPEC_CONFIG)).map_err(config_error)?;
         self.replace_null_with_default = config.get_bool(REPLACE_NULL_WITH_DEFAULT_CONFIG);
         self.cache = SchemaCache::default();
         Ok(())
@@ -502,9 +508,15 @@ mod tests {
             configure_err(""),
             "Must specify at least one field to cast."
         );
+        // Checked against Kafka 4.3.1.
         assert_eq!(
             configure_err("foo:faketype"),
-            "Invalid type found in casting spec: faketype"
+            "Invalid value java.lang.IllegalArgumentException: No enum constant org.apache.kafka.connect.data.Schema.Type.FAKETYPE for configuration Invalid type found in casting spec: faketype"
+        );
+        assert_eq!(configure_err(":"), "Index 1 out of bounds for length 0");
+        assert_eq!(
+            configure_err("int8,int8"),
+            "Cast transformations that specify a type to cast the entire value to may only specify a single cast in their spec"
         );
         let to_list =
             "supported types are [INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING]";

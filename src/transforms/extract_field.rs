@@ -296,6 +296,42 @@ mod tests {
     }
 
     #[test]
+    fn empty_v2_path_fails_at_record_time_like_java() {
+        let t = extract(
+            Which::Value,
+            &[("field", ""), ("field.syntax.version", "V2")],
+        );
+        let e = t
+            .apply(sink(
+                None,
+                Value::Null,
+                None,
+                map(&[("a", Value::Int32(1))]),
+            ))
+            .unwrap_err();
+        assert_eq!(e.message, "fromIndex(0) > toIndex(-1)");
+        let schema = SchemaBuilder::struct_().field("a", Schema::int32()).build();
+        let v = Struct::new(schema.clone())
+            .put("a", Value::Int32(1))
+            .unwrap();
+        let e = t
+            .apply(sink(None, Value::Null, Some(schema), Value::Struct(v)))
+            .unwrap_err();
+        assert_eq!(e.message, "fromIndex(0) > toIndex(-1)");
+        // A non-struct schema cannot be looked into.
+        let t = extract(Which::Value, &[("field", "a")]);
+        let e = t
+            .apply(sink(
+                None,
+                Value::Null,
+                Some(Schema::optional_int32()),
+                Value::Null,
+            ))
+            .unwrap_err();
+        assert_eq!(e.message, "Cannot look up fields on non-struct type");
+    }
+
+    #[test]
     fn config_errors() {
         let mut t = ExtractField::new(Which::Value);
         let e = Transformation::<SinkRecord>::configure(

@@ -42,14 +42,15 @@ pub enum FieldSyntaxVersion {
 
 impl FieldSyntaxVersion {
     pub const CONFIG: &'static str = "field.syntax.version";
+    /// As Kafka 4.3 words it (with `<code>` where older versions had backticks).
     pub const DOC: &'static str = "Defines the version of the syntax to access fields. \
-If set to `V1`, then the field paths are limited to access the elements at the root level of the struct or map. \
-If set to `V2`, the syntax will support accessing nested elements. \
+If set to <code>V1</code>, then the field paths are limited to access the elements at the root level of the struct or map. \
+If set to <code>V2</code>, the syntax will support accessing nested elements. \
 To access nested elements, dotted notation is used. \
 If dots are already included in the field name, \
 then backtick pairs can be used to wrap field names containing dots. \
-E.g. to access the subfield `baz` from a field named \"foo.bar\" in a struct/map \
-the following format can be used to access its elements: \"`foo.bar`.baz\".";
+E.g. to access the subfield <code>baz</code> from a field named \"foo.bar\" in a struct/map \
+the following format can be used to access its elements: \"<code>foo.bar</code>.baz\".";
     pub const DEFAULT: &'static str = "V1";
 
     /// `appendConfigTo`: declares `field.syntax.version` (STRING, default
@@ -147,9 +148,7 @@ impl SingleFieldPath {
     /// missing. Looking up a field in a non-struct schema is Java's
     /// `DataException`.
     pub fn field_from<'a>(&self, schema: &'a Schema) -> ConnectResult<Option<&'a Field>> {
-        let Some((init, last)) = self.split() else {
-            return Ok(None);
-        };
+        let (init, last) = self.split().ok_or_else(empty_path)?;
         let mut current = schema;
         for step in init {
             match schema_field(current, step)? {

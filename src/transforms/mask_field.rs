@@ -14,8 +14,8 @@ use crate::api::error::{ConnectError, ConnectResult};
 use crate::api::transform::{ConnectRecord, Transformation};
 
 use super::util::{
-    field_value, non_empty_list_validator, replace_null_with_default_key, require_map,
-    require_struct, SimpleConfig, Which, REPLACE_NULL_WITH_DEFAULT_CONFIG,
+    field_list_validator, field_value, replace_null_with_default_key, require_map, require_struct,
+    SimpleConfig, Which, REPLACE_NULL_WITH_DEFAULT_CONFIG,
 };
 
 pub const OVERVIEW_DOC: &str = "Mask specified fields with a valid null value for the field type (i.e. 0, false, empty string, and so on).<p/>For numeric and string fields, an optional replacement value can be specified that is converted to the correct type.";
@@ -33,7 +33,7 @@ pub fn config_def() -> ConfigDef {
                 Importance::High,
                 "Names of fields to mask.",
             )
-            .with_validator(non_empty_list_validator()),
+            .with_validator(field_list_validator(false)),
         )
         .define(
             ConfigKey::new(
@@ -140,12 +140,7 @@ impl<R: ConnectRecord> Transformation<R> for MaskField {
 
     fn configure(&mut self, props: &Props) -> ConnectResult<()> {
         let config = SimpleConfig::new(&config_def(), props)?;
-        self.masked_fields.clear();
-        for f in config.get_list(FIELDS_CONFIG) {
-            if !self.masked_fields.contains(f) {
-                self.masked_fields.push(f.clone());
-            }
-        }
+        self.masked_fields = config.get_list(FIELDS_CONFIG);
         self.replacement = config.get_string(REPLACEMENT_CONFIG).map(str::to_string);
         self.replace_null_with_default = config.get_bool(REPLACE_NULL_WITH_DEFAULT_CONFIG);
         Ok(())
@@ -439,6 +434,17 @@ mod tests {
             apply(&t, None, values()).unwrap_err().message,
             "Unable to convert foo (class java.lang.String) to number"
         );
+        // Checked against Kafka 4.3.1: the number conversions of `Values`.
+        let one = |field: &str, replacement: &str, value: Value| {
+            let t = xform(field, Some(replacement));
+            apply(&t, None, map(&[(field, value)])).map(|v| get(&v, field))
+        };
+        assert_eq!(
+            one("i", "foo", Value::Int32(1)).unwrap_err().message,
+            "Unable to convert foo (class java.lang.String) to a number"
+        );
+        assert_eq!(one("i", "1.5", Value::Int32(7)).unwrap(), Value::Int32(1));
+        assert_eq!(one("b", "300", Value::Int8(7)).unwrap(), Value::Int8(44));
         let t = xform("string,int", Some("foo"));
         assert!(apply(&t, None, values()).is_err());
     }
@@ -486,7 +492,7 @@ mod tests {
             Transformation::<SinkRecord>::configure(&mut t, &props(&[("fields", "")])).unwrap_err();
         assert_eq!(
             e.message,
-            "Invalid value [] for configuration fields: Empty list"
+            "Configuration 'fields' must not be empty. Valid values include: any non-empty value"
         );
     }
 }

@@ -17,7 +17,7 @@ use crate::api::error::ConnectResult;
 use crate::api::transform::{ConnectRecord, Transformation};
 
 use super::util::{
-    config_error, copy_schema_basics_into, java_list, java_split_colon,
+    config_error, copy_schema_basics_into, field_list_validator, java_list, java_split_colon,
     replace_null_with_default_key, require_map, require_struct, SchemaCache, SimpleConfig, Which,
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
 };
@@ -38,7 +38,8 @@ pub fn config_def() -> ConfigDef {
                 Importance::Medium,
                 "Fields to exclude. This takes precedence over the fields to include.",
             )
-            .with_default(Vec::<String>::new()),
+            .with_default(Vec::<String>::new())
+            .with_validator(field_list_validator(true)),
         )
         .define(
             ConfigKey::new(
@@ -47,7 +48,8 @@ pub fn config_def() -> ConfigDef {
                 Importance::Medium,
                 "Fields to include. If specified, only these fields will be used.",
             )
-            .with_default(Vec::<String>::new()),
+            .with_default(Vec::<String>::new())
+            .with_validator(field_list_validator(true)),
         )
         .define(
             ConfigKey::new(
@@ -143,9 +145,9 @@ impl<R: ConnectRecord> Transformation<R> for ReplaceField {
 
     fn configure(&mut self, props: &Props) -> ConnectResult<()> {
         let config = SimpleConfig::new(&config_def(), props)?;
-        self.exclude = config.get_list(EXCLUDE).iter().cloned().collect();
-        self.include = config.get_list(INCLUDE).iter().cloned().collect();
-        let renames = parse_rename_mappings(config.get_list(RENAMES)).map_err(config_error)?;
+        self.exclude = config.get_list(EXCLUDE).into_iter().collect();
+        self.include = config.get_list(INCLUDE).into_iter().collect();
+        let renames = parse_rename_mappings(&config.get_list(RENAMES)).map_err(config_error)?;
         self.reverse_renames = renames
             .iter()
             .map(|(from, to)| (to.clone(), from.clone()))
@@ -390,6 +392,12 @@ mod tests {
                     .unwrap_err();
             assert_eq!(e.message, msg);
         }
+        let e = Transformation::<SinkRecord>::configure(&mut t, &props(&[("include", "a,,b")]))
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Configuration 'include' values must not be empty."
+        );
         // Java's split drops trailing empty parts: `a:b:` is a valid pair.
         assert!(
             Transformation::<SinkRecord>::configure(&mut t, &props(&[("renames", "a:b:")])).is_ok()

@@ -30,12 +30,32 @@ pub fn replace_null_with_default_key() -> config_def::ConfigKey {
     .with_default(true)
 }
 
-/// Java's `NonEmptyListValidator`: a LIST that is neither null nor empty.
-pub fn non_empty_list_validator() -> config_def::Validator {
-    config_def::Validator::custom("non-empty list", |name, value| match value {
-        Some(config_def::Value::List(items)) if !items.is_empty() => Ok(()),
-        Some(config_def::Value::List(_)) => Err(ConfigException::invalid(name, "[]", "Empty list")),
-        _ => Err(ConfigException::invalid(name, "null", "Empty list")),
+/// Kafka 4.3's `ConfigDef.ValidList.anyNonDuplicateValues(emptyAllowed,
+/// false)` for the SMTs' field lists: no empty items, and an empty list
+/// only when `empty_allowed`. (Duplicates are dropped before validation,
+/// see [`SimpleConfig::get_list`].) Its description is empty, as Java's
+/// `toString` is.
+pub fn field_list_validator(empty_allowed: bool) -> config_def::Validator {
+    config_def::Validator::custom("", move |name, value| {
+        let items = match value {
+            Some(config_def::Value::List(items)) => items,
+            _ => {
+                return Err(ConfigException::new(format!(
+                    "Configuration '{name}' values must not be null."
+                )))
+            }
+        };
+        if !empty_allowed && items.is_empty() {
+            return Err(ConfigException::new(format!(
+                "Configuration '{name}' must not be empty. Valid values include: any non-empty value"
+            )));
+        }
+        if items.iter().any(String::is_empty) {
+            return Err(ConfigException::new(format!(
+                "Configuration '{name}' values must not be empty."
+            )));
+        }
+        Ok(())
     })
 }
 
@@ -270,11 +290,20 @@ impl SimpleConfig {
             .unwrap_or(false)
     }
 
-    /// A LIST key (empty when null).
-    pub fn get_list(&self, key: &str) -> &[String] {
-        self.get(key)
+    /// A LIST key (empty when null), without repeated items: Kafka 4.3's
+    /// config parsing drops duplicates of a list (first one kept).
+    pub fn get_list(&self, key: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for item in self
+            .get(key)
             .and_then(config_def::Value::as_list)
             .unwrap_or(&[])
+        {
+            if !out.contains(item) {
+                out.push(item.clone());
+            }
+        }
+        out
     }
 }
 

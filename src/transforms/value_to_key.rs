@@ -10,8 +10,8 @@ use crate::api::error::{ConnectError, ConnectResult};
 use crate::api::transform::{ConnectRecord, Transformation};
 
 use super::util::{
-    field_value, non_empty_list_validator, replace_null_with_default_key, require_map,
-    require_struct, SchemaCache, SimpleConfig, REPLACE_NULL_WITH_DEFAULT_CONFIG,
+    field_list_validator, field_value, replace_null_with_default_key, require_map, require_struct,
+    SchemaCache, SimpleConfig, REPLACE_NULL_WITH_DEFAULT_CONFIG,
 };
 
 pub const OVERVIEW_DOC: &str =
@@ -29,7 +29,7 @@ pub fn config_def() -> ConfigDef {
                 Importance::High,
                 "Field names on the record value to extract as the record key.",
             )
-            .with_validator(non_empty_list_validator()),
+            .with_validator(field_list_validator(false)),
         )
         .define(replace_null_with_default_key())
 }
@@ -64,7 +64,7 @@ impl<R: ConnectRecord> Transformation<R> for ValueToKey {
 
     fn configure(&mut self, props: &Props) -> ConnectResult<()> {
         let config = SimpleConfig::new(&config_def(), props)?;
-        self.fields = config.get_list(FIELDS_CONFIG).to_vec();
+        self.fields = config.get_list(FIELDS_CONFIG);
         self.replace_null_with_default = config.get_bool(REPLACE_NULL_WITH_DEFAULT_CONFIG);
         Ok(())
     }
@@ -184,6 +184,25 @@ mod tests {
     }
 
     #[test]
+    fn repeated_fields_count_once() {
+        let t = xform(&[("fields", "a,a")]);
+        let schema = SchemaBuilder::struct_().field("a", Schema::int32()).build();
+        let value = Struct::new(schema.clone())
+            .put("a", Value::Int32(1))
+            .unwrap();
+        let r = t
+            .apply(sink(
+                None,
+                Value::Null,
+                Some(schema.clone()),
+                Value::Struct(value),
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.key_schema.unwrap().fields().len(), 1);
+    }
+
+    #[test]
     fn non_existing_field() {
         let t = xform(&[("fields", "not_exist")]);
         let schema = SchemaBuilder::struct_().field("a", Schema::int32()).build();
@@ -249,7 +268,13 @@ mod tests {
             Transformation::<SinkRecord>::configure(&mut t, &props(&[("fields", "")])).unwrap_err();
         assert_eq!(
             e.message,
-            "Invalid value [] for configuration fields: Empty list"
+            "Configuration 'fields' must not be empty. Valid values include: any non-empty value"
+        );
+        let e = Transformation::<SinkRecord>::configure(&mut t, &props(&[("fields", "a,,b")]))
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Configuration 'fields' values must not be empty."
         );
         let e = Transformation::<SinkRecord>::configure(&mut t, &props(&[])).unwrap_err();
         assert_eq!(
