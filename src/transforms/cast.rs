@@ -317,39 +317,73 @@ fn to_long_like(value: &Value) -> ConnectResult<Num> {
     })
 }
 
-/// The text of a Java float literal as `Double.parseDouble` takes it
-/// (trimmed, optional `f`/`d` suffix, `NaN`, `Infinity`), ready for
-/// Rust's parser; `None` when Java would refuse it. Hex literals are not
-/// supported.
-fn java_float_text(text: &str) -> Option<String> {
+/// A Java floating-point literal, as `Double.parseDouble` /
+/// `Float.parseFloat` read it: trimmed (chars up to U+0020), optional
+/// sign, `NaN`, `Infinity`, decimal digits with an optional `f`/`F`/`d`/`D`
+/// suffix, or a hex literal (`0x1.8p3`).
+enum JavaFloat {
+    /// NaN, an infinity or a hex literal's value.
+    Exact(f64),
+    /// Decimal text Rust's parsers take, to round once to either width.
+    Decimal(String),
+}
+
+fn java_float_literal(text: &str) -> Option<JavaFloat> {
     let t = text.trim_matches(|c: char| c <= ' ');
     let (sign, body) = match t.as_bytes().first() {
         Some(b'+') => ("", &t[1..]),
         Some(b'-') => ("-", &t[1..]),
         _ => ("", t),
     };
-    if body == "NaN" {
-        return Some("NaN".to_string());
-    }
-    if body == "Infinity" {
-        return Some(format!("{sign}inf"));
+    let negate = |v: f64| if sign == "-" { -v } else { v };
+    match body {
+        "NaN" => return Some(JavaFloat::Exact(f64::NAN)),
+        "Infinity" => return Some(JavaFloat::Exact(negate(f64::INFINITY))),
+        _ => {}
     }
     let body = body.strip_suffix(['f', 'F', 'd', 'D']).unwrap_or(body);
-    let valid = !body.is_empty()
-        && body.bytes().any(|b| b.is_ascii_digit())
+    if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        return parse_hex_float(hex).map(|v| JavaFloat::Exact(negate(v)));
+    }
+    let valid = body.bytes().any(|b| b.is_ascii_digit())
         && body
             .bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
         && !body.starts_with(['+', '-']);
-    valid.then(|| format!("{sign}{body}"))
+    valid.then(|| JavaFloat::Decimal(format!("{sign}{body}")))
 }
 
+/// `Double.parseDouble`; `None` when Java would throw.
 fn java_parse_double(text: &str) -> Option<f64> {
-    java_float_text(text)?.parse().ok()
+    match java_float_literal(text)? {
+        JavaFloat::Exact(v) => Some(v),
+        JavaFloat::Decimal(d) => d.parse().ok(),
+    }
 }
 
+/// `Float.parseFloat`; `None` when Java would throw.
 fn java_parse_float(text: &str) -> Option<f32> {
-    java_float_text(text)?.parse().ok()
+    match java_float_literal(text)? {
+        JavaFloat::Exact(v) => Some(v as f32),
+        JavaFloat::Decimal(d) => d.parse().ok(),
+    }
+}
+
+/// The digits of a Java hex float after `0x`: `h[.h]p[+-]d` (the binary
+/// exponent is required). Exact for up to 52 significant bits.
+fn parse_hex_float(hex: &str) -> Option<f64> {
+    let (mantissa, exponent) = hex.split_once(['p', 'P'])?;
+    let exponent: i32 = exponent.parse().ok()?;
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    let mut value = 0f64;
+    for c in int_part.chars().chain(frac_part.chars()) {
+        value = value * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let shift = exponent.checked_sub(4 * i32::try_from(frac_part.len()).ok()?)?;
+    Some(value * 2f64.powi(shift))
 }
 
 /// Java's `convertFieldType`.
@@ -924,7 +958,68 @@ mod tests {
         assert_eq!(c(Value::from("+7"), Type::Int16), Value::Int16(7));
         assert_eq!(c(Value::Float32(0.1), Type::String), Value::from("0.1"));
         assert_eq!(c(Value::Boolean(true), Type::Float32), Value::Float32(1.0));
+        // Checked against Kafka 4.3.1.
+        for (text, want) in [
+            ("1e3", 1000.0),
+            (" 5", 5.0),
+            ("5 ", 5.0),
+            ("+5", 5.0),
+            (".5", 0.5),
+            ("5.", 5.0),
+            ("1d", 1.0),
+            ("0x1p3", 8.0),
+            ("-0x1.8p1", -3.0),
+        ] {
+            assert_eq!(
+                c(Value::from(text), Type::Float64),
+                Value::Float64(want),
+                "{text}"
+            );
+        }
+        assert_eq!(c(Value::from("-0"), Type::Float64), Value::Float64(-0.0));
+        assert_eq!(c(Value::from("-0"), Type::Int32), Value::Int32(0));
+        assert_eq!(
+            c(Value::from("NaN"), Type::Float64),
+            Value::Float64(f64::NAN)
+        );
+        assert_eq!(
+            c(Value::Float64(f64::NAN), Type::String),
+            Value::from("NaN")
+        );
+        assert_eq!(c(Value::Float32(-0.0), Type::String), Value::from("-0.0"));
+        assert_eq!(c(Value::Float64(1e10), Type::String), Value::from("1.0E10"));
+        assert_eq!(c(Value::Float32(f32::MAX), Type::Int8), Value::Int8(-1));
+        assert_eq!(
+            c(Value::Int64(i64::MAX), Type::Float32),
+            Value::Float32(9.223372E18)
+        );
+        assert_eq!(
+            cast_value(
+                Some(&Timestamp::schema()),
+                &Value::Timestamp(-1),
+                Type::String
+            )
+            .unwrap(),
+            Value::from("23:59:59.999Z")
+        );
+        let big = BigDecimal::from_i64(1, -3);
+        assert_eq!(
+            cast_value(
+                Some(&Decimal::schema(-3)),
+                &Value::Decimal(big),
+                Type::String
+            )
+            .unwrap(),
+            Value::from("1E+3")
+        );
         for (text, t) in [
+            ("1e3", Type::Int32),
+            ("0x10", Type::Float64),
+            ("0x10", Type::Int32),
+            (" 5", Type::Int32),
+            ("1_0", Type::Float64),
+            ("Infinity", Type::Int32),
+            ("1.5e", Type::Float64),
             ("128", Type::Int8),
             ("1.0", Type::Int32),
             ("inf", Type::Float64),
