@@ -421,6 +421,30 @@ mod tests {
     }
 
     #[test]
+    fn null_key_leaves_record_unchanged() {
+        let t = xform(Which::Key, ALL);
+        let record = source(None, Value::Null, None, map(&[("magic", Value::Int64(42))]));
+        let r = t.apply(record.clone()).unwrap().unwrap();
+        assert_eq!(r, record);
+    }
+
+    #[test]
+    fn schemaless_without_timestamp_leaves_it_out() {
+        let t = xform(Which::Key, ALL);
+        let mut record = source(None, map(&[("magic", Value::Int64(42))]), None, Value::Null);
+        record.timestamp = None;
+        let r = t.apply(record).unwrap().unwrap();
+        let Value::Map(entries) = &r.key else {
+            panic!("not a map")
+        };
+        assert_eq!(
+            Value::map_get(entries, &Value::from("timestamp_field")),
+            None
+        );
+        assert_eq!(entries.len(), 4);
+    }
+
+    #[test]
     fn offset_only_on_sink_records() {
         let t = xform(Which::Value, &[("offset.field", "off!")]);
         let schema = simple_schema();
