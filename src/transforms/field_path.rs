@@ -528,6 +528,45 @@ mod tests {
         );
     }
 
+    /// Every V2 path of up to 6 characters from `a . \` \\` parses as Kafka
+    /// 4.3.1's `SingleFieldPath` parses it: the steps (or the error) of all
+    /// 5,461 paths, one `path\t<step>|<step>` line each, hash to the FNV-1a
+    /// digest of Java's output.
+    #[test]
+    fn all_short_paths_parse_as_in_java() {
+        let alpha = ['a', '.', '`', '\\'];
+        let mut all = vec![String::new()];
+        let mut prev = vec![String::new()];
+        for _ in 0..6 {
+            let next: Vec<String> = prev
+                .iter()
+                .flat_map(|p| alpha.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            all.extend(next.iter().cloned());
+            prev = next;
+        }
+        let mut out = String::new();
+        for p in &all {
+            let line = match SingleFieldPath::new(p, FieldSyntaxVersion::V2) {
+                Ok(path) => path
+                    .steps()
+                    .iter()
+                    .map(|s| format!("<{s}>"))
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                Err(e) => format!("ERR {}", e.message),
+            };
+            out.push_str(&format!("{p}\t{line}\n"));
+        }
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in out.bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(all.len(), 5461);
+        assert_eq!((out.len(), hash), (298_084, 0xc00e_3a6b_ef79_e3e4));
+    }
+
     #[test]
     fn displays_like_java() {
         assert_eq!(
