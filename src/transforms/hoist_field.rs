@@ -65,7 +65,7 @@ impl<R: ConnectRecord> Transformation<R> for HoistField {
             Some(schema) => {
                 let updated = self.cache.get_or_try_insert(&schema, || {
                     Ok(SchemaBuilder::struct_()
-                        .field(self.field_name.clone(), schema.clone())
+                        .try_field(self.field_name.clone(), schema.clone())?
                         .build())
                 })?;
                 let wrapped = Struct::new(updated.clone()).put(&self.field_name, value)?;
@@ -188,6 +188,25 @@ mod tests {
             .unwrap()
             .unwrap();
         assert!(a.value_schema.unwrap().ptr_eq(&b.value_schema.unwrap()));
+    }
+
+    #[test]
+    fn empty_field_name_fails_with_schema_like_java() {
+        let t = hoist(Which::Value, "");
+        let e = t
+            .apply(source(
+                None,
+                Value::Null,
+                Some(Schema::int32()),
+                Value::Int32(1),
+            ))
+            .unwrap_err();
+        assert_eq!(e.message, "fieldName cannot be null.");
+        let r = t
+            .apply(source(None, Value::Null, None, Value::Int32(1)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.value, map(&[("", Value::Int32(1))]));
     }
 
     #[test]
