@@ -16,7 +16,7 @@ use crate::api::error::{ConnectError, ConnectResult};
 use crate::api::transform::{ConnectRecord, Transformation};
 
 use super::util::{
-    config_error, copy_schema_basics_into, field_value, java_list, java_split_colon,
+    config_error, copy_schema_basics_into, field_value, into_map, java_list, java_split_colon,
     replace_null_with_default_key, require_map, require_struct, SchemaCache, SimpleConfig, Which,
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
 };
@@ -467,12 +467,15 @@ impl<R: ConnectRecord> Transformation<R> for Cast {
             None => match &self.casts {
                 Casts::Whole(t) => (None, cast_value(None, value, *t)?),
                 Casts::Fields(fields) => {
-                    let entries = require_map(value, PURPOSE)?;
-                    let mut updated = entries.to_vec();
+                    require_map(value, PURPOSE)?;
+                    // Cast in place: each field is read before it is replaced.
+                    let (_, taken) = self.which.take(&mut record);
+                    let mut updated = into_map(taken, PURPOSE)?;
                     for (name, t) in fields {
                         let key = Value::from(name.as_str());
-                        let original = Value::map_get(entries, &key).unwrap_or(&Value::Null);
-                        Value::map_put(&mut updated, key, cast_value(None, original, *t)?);
+                        let original = Value::map_get(&updated, &key).unwrap_or(&Value::Null);
+                        let cast = cast_value(None, original, *t)?;
+                        Value::map_put(&mut updated, key, cast);
                     }
                     (None, Value::Map(updated))
                 }

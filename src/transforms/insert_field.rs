@@ -11,8 +11,8 @@ use crate::api::error::ConnectResult;
 use crate::api::transform::{ConnectRecord, Transformation};
 
 use super::util::{
-    config_error, copy_schema_basics_into, field_value, replace_null_with_default_key, require_map,
-    require_sink_record, require_struct, SchemaCache, SimpleConfig, Which,
+    config_error, copy_schema_basics_into, field_value, into_map, replace_null_with_default_key,
+    require_map, require_sink_record, require_struct, SchemaCache, SimpleConfig, Which,
     REPLACE_NULL_WITH_DEFAULT_CONFIG,
 };
 
@@ -225,9 +225,12 @@ impl<R: ConnectRecord> Transformation<R> for InsertField {
             return Ok(Some(record));
         }
         if self.which.schema(&record).is_none() {
-            let entries = require_map(self.which.value(&record), PURPOSE)?;
-            let mut updated = entries.to_vec();
-            for (name, v) in self.insertions(&record, Value::Int64)? {
+            require_map(self.which.value(&record), PURPOSE)?;
+            let insertions = self.insertions(&record, Value::Int64)?;
+            // The map is taken out and extended in place (Java copies it).
+            let (_, value) = self.which.take(&mut record);
+            let mut updated = into_map(value, PURPOSE)?;
+            for (name, v) in insertions {
                 Value::map_put(&mut updated, Value::from(name), v);
             }
             self.which.set(&mut record, None, Value::Map(updated));
