@@ -332,6 +332,24 @@ mod tests {
     }
 
     #[test]
+    fn nested_path_through_a_primitive_fails() {
+        let t = extract(
+            Which::Value,
+            &[("field", "s.x"), ("field.syntax.version", "V2")],
+        );
+        let schema = SchemaBuilder::struct_()
+            .field("s", Schema::string())
+            .build();
+        let v = Struct::new(schema.clone())
+            .put("s", Value::from("x"))
+            .unwrap();
+        let e = t
+            .apply(sink(None, Value::Null, Some(schema), Value::Struct(v)))
+            .unwrap_err();
+        assert_eq!(e.message, "Cannot look up fields on non-struct type");
+    }
+
+    #[test]
     fn config_errors() {
         let mut t = ExtractField::new(Which::Value);
         let e = Transformation::<SinkRecord>::configure(

@@ -483,6 +483,41 @@ mod tests {
         assert_eq!(value_of(&t, Some(schema), v.clone()).unwrap().value, v);
     }
 
+    /// Checked against Kafka 4.3.1.
+    #[test]
+    fn nested_map_field_and_colliding_names() {
+        let t = xform(Which::Value, &[]);
+        let inner = SchemaBuilder::struct_()
+            .field("x", Schema::int32())
+            .field(
+                "m",
+                SchemaBuilder::map(Schema::string(), Schema::string())
+                    .optional()
+                    .build(),
+            )
+            .build();
+        let outer = SchemaBuilder::struct_().field("in", inner.clone()).build();
+        let v = Struct::new(outer.clone())
+            .put(
+                "in",
+                Value::Struct(Struct::new(inner).put("x", Value::Int32(1)).unwrap()),
+            )
+            .unwrap();
+        let e = value_of(&t, Some(outer), Value::Struct(v)).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Flatten transformation does not support MAP for record with schemas (for field in.m)."
+        );
+        let value = map(&[
+            ("a", map(&[("b", Value::Int32(1))])),
+            ("a.b", Value::Int32(2)),
+        ]);
+        assert_eq!(
+            value_of(&t, None, value).unwrap().value,
+            map(&[("a.b", Value::Int32(2))])
+        );
+    }
+
     #[test]
     fn unsupported_types() {
         let t = xform(Which::Value, &[]);

@@ -449,6 +449,30 @@ mod tests {
         assert!(apply(&t, None, values()).is_err());
     }
 
+    /// Checked against Kafka 4.3.1: a masked Decimal is zero with scale 0,
+    /// a replacement parses as a BigDecimal; a string field takes the text.
+    #[test]
+    fn decimal_and_string_fields_with_schema() {
+        let schema = SchemaBuilder::struct_()
+            .field("d", Decimal::schema(2))
+            .field("s", Schema::string())
+            .build();
+        let v = Struct::new(schema.clone())
+            .put("d", Value::Decimal(BigDecimal::from_i64(125, 2)))
+            .unwrap()
+            .put("s", Value::from("x"))
+            .unwrap();
+        let t = xform("d", None);
+        let out = apply(&t, Some(schema.clone()), Value::Struct(v.clone())).unwrap();
+        assert_eq!(get(&out, "d"), Value::Decimal(BigDecimal::from_i64(0, 0)));
+        let t = xform("d", Some("3"));
+        let out = apply(&t, Some(schema.clone()), Value::Struct(v.clone())).unwrap();
+        assert_eq!(get(&out, "d"), Value::Decimal(BigDecimal::from_i64(3, 0)));
+        let t = xform("s", Some("42"));
+        let out = apply(&t, Some(schema), Value::Struct(v)).unwrap();
+        assert_eq!(get(&out, "s"), Value::from("42"));
+    }
+
     #[test]
     fn null_value_is_an_error() {
         let t = xform("int", None);

@@ -333,6 +333,21 @@ mod tests {
     }
 
     #[test]
+    fn include_of_unknown_fields_gives_an_empty_struct() {
+        let t = xform(Which::Value, &[("include", "zz")]);
+        let r = t
+            .apply(sink(
+                None,
+                Value::Null,
+                Some(schema()),
+                Value::Struct(value()),
+            ))
+            .unwrap()
+            .unwrap();
+        assert!(r.value_schema.unwrap().fields().is_empty());
+    }
+
+    #[test]
     fn replace_null_with_default() {
         let schema = SchemaBuilder::struct_()
             .field(

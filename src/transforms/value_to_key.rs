@@ -228,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn null_struct_value_fails_like_java() {
+        let t = xform(&[("fields", "a")]);
+        let schema = SchemaBuilder::struct_().field("a", Schema::int32()).build();
+        let e = t
+            .apply(sink(None, Value::Null, Some(schema), Value::Null))
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "Only Struct objects supported for [copying fields from value to key], found: null"
+        );
+    }
+
+    #[test]
     fn replace_null_with_default() {
         let schema = SchemaBuilder::struct_()
             .field(
