@@ -6,8 +6,17 @@
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and by short
 //! name (`InsertField$Value`, `RegexRouter`).
 
+pub mod cast;
+pub mod extract_field;
+pub mod field_path;
+pub mod flatten;
+pub mod hoist_field;
+pub mod insert_field;
+pub mod mask_field;
 pub mod predicates;
+pub mod replace_field;
 pub mod util;
+pub mod value_to_key;
 
 use crate::api::transform::{ConnectRecord, Predicate, Transformation};
 
@@ -17,7 +26,23 @@ const PACKAGE: &str = "org.apache.kafka.connect.transforms.";
 const PREDICATE_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.";
 
 /// Every transformation class, by Java name, sorted as Java lists plugins.
-pub const TRANSFORMATIONS: &[&str] = &[];
+pub const TRANSFORMATIONS: &[&str] = &[
+    "org.apache.kafka.connect.transforms.Cast$Key",
+    "org.apache.kafka.connect.transforms.Cast$Value",
+    "org.apache.kafka.connect.transforms.ExtractField$Key",
+    "org.apache.kafka.connect.transforms.ExtractField$Value",
+    "org.apache.kafka.connect.transforms.Flatten$Key",
+    "org.apache.kafka.connect.transforms.Flatten$Value",
+    "org.apache.kafka.connect.transforms.HoistField$Key",
+    "org.apache.kafka.connect.transforms.HoistField$Value",
+    "org.apache.kafka.connect.transforms.InsertField$Key",
+    "org.apache.kafka.connect.transforms.InsertField$Value",
+    "org.apache.kafka.connect.transforms.MaskField$Key",
+    "org.apache.kafka.connect.transforms.MaskField$Value",
+    "org.apache.kafka.connect.transforms.ReplaceField$Key",
+    "org.apache.kafka.connect.transforms.ReplaceField$Value",
+    "org.apache.kafka.connect.transforms.ValueToKey",
+];
 
 /// Every predicate class, by Java name.
 pub const PREDICATES: &[&str] = &[];
@@ -41,8 +66,15 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
         _ => (simple, None),
     };
     // One arm per SMT: `("InsertField", Some(which)) => Some(Box::new(...))`.
-    #[allow(clippy::match_single_binding)]
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
+        ("Cast", Some(which)) => Some(Box::new(cast::Cast::new(which))),
+        ("ExtractField", Some(which)) => Some(Box::new(extract_field::ExtractField::new(which))),
+        ("Flatten", Some(which)) => Some(Box::new(flatten::Flatten::new(which))),
+        ("HoistField", Some(which)) => Some(Box::new(hoist_field::HoistField::new(which))),
+        ("InsertField", Some(which)) => Some(Box::new(insert_field::InsertField::new(which))),
+        ("MaskField", Some(which)) => Some(Box::new(mask_field::MaskField::new(which))),
+        ("ReplaceField", Some(which)) => Some(Box::new(replace_field::ReplaceField::new(which))),
+        ("ValueToKey", None) => Some(Box::new(value_to_key::ValueToKey::new())),
         _ => None,
     };
     made
