@@ -207,16 +207,20 @@ impl FileStreamSourceTask {
         Ok(())
     }
 
-    fn record(&self, line: String) -> SourceRecord {
+    /// One line as a record, stamped with the time it was read (as Java's
+    /// task stamps `System.currentTimeMillis()`).
+    fn record(&self, line: String, now_ms: i64) -> SourceRecord {
         let mut offset = SourceMap::new();
         offset.insert(POSITION_FIELD.to_string(), self.position.into());
-        SourceRecord::new(
+        let mut record = SourceRecord::new(
             self.partition.clone(),
             offset,
             self.topic.clone(),
             Some(Schema::string()),
             Value::String(line),
-        )
+        );
+        record.timestamp = Some(now_ms);
+        record
     }
 
     async fn read_batch(&mut self) -> ConnectResult<Vec<SourceRecord>> {
@@ -228,6 +232,10 @@ impl FileStreamSourceTask {
             }
         }
         let mut records = Vec::new();
+        // One clock read per batch: its lines were read at the same time.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         while records.len() < self.batch_size {
             let Some(reader) = self.reader.as_mut() else {
                 break;
@@ -256,7 +264,7 @@ impl FileStreamSourceTask {
                     self.describe()
                 ))
             })?;
-            records.push(self.record(line));
+            records.push(self.record(line, now_ms));
         }
         if records.is_empty() {
             // Nothing new: Java waits a second before polling again.

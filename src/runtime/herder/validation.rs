@@ -6,16 +6,29 @@
 //! of `PUT /connector-plugins/{plugin}/config/validate`, and a config with
 //! errors is refused on create and update with Java's message.
 //!
-//! Not validated yet, as Java would: the keys that enrichment adds for
-//! transformations, predicates and topic creation groups, the converters'
-//! own settings, and client overrides against the override policy.
+//! Transformations and predicates are enriched as Java's
+//! `ConnectorConfig.enrich` does: each alias adds a `Transforms: <alias>` /
+//! `Predicates: <alias>` group with its `type` key and the plugin's own keys
+//! (prefixed), validated with the rest; a plugin whose `configure` refuses
+//! the settings reports that on its `type` key, so that a bad SMT config is
+//! refused at create time, never at the first record.
+//!
+//! Not validated yet, as Java would: the keys of topic creation groups, the
+//! converters' own settings, and client overrides against the override
+//! policy.
 
 use indexmap::IndexMap;
 
-use crate::api::config_def::{ConfigDef, ConfigException, ConfigInfos, ConfigKeyInfo, ConfigValue};
+use crate::api::config_def::{
+    ConfigDef, ConfigException, ConfigInfos, ConfigKey, ConfigKeyInfo, ConfigValue, Importance,
+    Type, Width,
+};
 use crate::api::connector::Props;
 use crate::api::data::java_hash::hash_map_order;
 use crate::api::data::Value as DataValue;
+use crate::api::record::{SinkRecord, SourceRecord};
+use crate::api::transform::ConnectRecord;
+use crate::kafka::config::split_list;
 use crate::runtime::config::connector::{
     sink_connector_config_def, source_connector_config_def, validate_sink, CONNECTOR_CLASS_CONFIG,
     HEADER_CONVERTER_CLASS_CONFIG, KEY_CONVERTER_CLASS_CONFIG, VALUE_CONVERTER_CLASS_CONFIG,
@@ -23,6 +36,7 @@ use crate::runtime::config::connector::{
 use crate::runtime::plugins::{
     connector_plugins, find_connector, ConnectorFactory, ConnectorPlugin,
 };
+use crate::transforms::{predicate_by_class, transformation_by_class};
 
 use super::standalone::HerderError;
 
@@ -57,8 +71,10 @@ pub fn validate_connector_config_with_nulls(
     let (enriched, mut validated, connector_def, connector_values) = match plugin.factory {
         ConnectorFactory::Source(make) => {
             let connector = make();
-            let def = source_connector_config_def();
-            let validated = def.validate_all(props);
+            let mut def = source_connector_config_def();
+            let plugin_errors = enrich::<SourceRecord>(&mut def, props);
+            let mut validated = def.validate_all(props);
+            add_plugin_errors(&mut validated, plugin_errors);
             (
                 def,
                 validated,
@@ -68,8 +84,10 @@ pub fn validate_connector_config_with_nulls(
         }
         ConnectorFactory::Sink(make) => {
             let connector = make();
-            let def = sink_connector_config_def();
+            let mut def = sink_connector_config_def();
+            let plugin_errors = enrich::<SinkRecord>(&mut def, props);
             let mut validated = def.validate_all(props);
+            add_plugin_errors(&mut validated, plugin_errors);
             validate_sink(&ordered, &mut validated);
             (
                 def,
@@ -100,6 +118,136 @@ pub fn validate_connector_config_with_nulls(
         }
     }
     Ok(ConfigInfos::generate(class, &keys, &values, groups))
+}
+
+/// Java's `ConnectorConfig.enrich` for transformations and predicates:
+/// adds each alias's group and keys to `def`. Returns errors for `type`
+/// keys: unknown classes, and settings the plugin's `configure` refuses.
+fn enrich<R: ConnectRecord>(def: &mut ConfigDef, props: &Props) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    for (aliases_key, kind, group_name) in [
+        ("transforms", "transformation", "Transforms"),
+        ("predicates", "predicate", "Predicates"),
+    ] {
+        let mut seen = Vec::new();
+        for alias in props
+            .get(aliases_key)
+            .map(|a| split_list(a))
+            .unwrap_or_default()
+        {
+            if seen.contains(&alias) {
+                continue;
+            }
+            seen.push(alias.clone());
+            let prefix = format!("{aliases_key}.{alias}.");
+            let group = format!("{group_name}: {alias}");
+            let type_key = format!("{prefix}type");
+            let simple = if kind == "transformation" {
+                "Transformation"
+            } else {
+                "Predicate"
+            };
+            let _ = def.try_define(
+                ConfigKey::new(
+                    type_key.clone(),
+                    Type::Class,
+                    Importance::High,
+                    format!("Class for the '{alias}' {kind}."),
+                )
+                .in_group(
+                    group.clone(),
+                    0,
+                    Width::Long,
+                    format!("{simple} type for {alias}"),
+                ),
+            );
+            let Some(class) = props.get(&type_key).map(|c| c.trim().to_string()) else {
+                continue;
+            };
+            let own_props: Props = props
+                .iter()
+                .filter_map(|(k, v)| {
+                    k.strip_prefix(&prefix)
+                        .map(|rest| (rest.to_string(), v.clone()))
+                })
+                .collect();
+            let (mut child, configured) = if kind == "transformation" {
+                let child = ConfigDef::new()
+                    .define(
+                        ConfigKey::new(
+                            "predicate",
+                            Type::String,
+                            Importance::Medium,
+                            "The alias of a predicate used to determine whether to apply this transformation.",
+                        )
+                        .with_null_default(),
+                    )
+                    .define(
+                        ConfigKey::new(
+                            "negate",
+                            Type::Boolean,
+                            Importance::Medium,
+                            "Whether the configured predicate should be negated.",
+                        )
+                        .with_default(false),
+                    );
+                match transformation_by_class::<R>(&class) {
+                    None => (child, None),
+                    Some(mut t) => {
+                        let own = t.config();
+                        (child, Some((own, t.configure(&own_props).err())))
+                    }
+                }
+            } else {
+                match predicate_by_class::<R>(&class) {
+                    None => (ConfigDef::new(), None),
+                    Some(mut p) => {
+                        let own = p.config();
+                        (ConfigDef::new(), Some((own, p.configure(&own_props).err())))
+                    }
+                }
+            };
+            match configured {
+                None => errors.push((
+                    type_key.clone(),
+                    ConfigException::invalid(
+                        &type_key,
+                        &class,
+                        &format!("Class {class} could not be found."),
+                    )
+                    .message,
+                )),
+                Some((own, refused)) => {
+                    for key in own.config_keys().values() {
+                        let _ = child.try_define(key.clone());
+                    }
+                    if let Some(e) = refused {
+                        errors.push((type_key.clone(), e.message));
+                    }
+                }
+            }
+            let _ = def.embed(&prefix, &group, 1, &child);
+        }
+    }
+    errors
+}
+
+/// Adds `enrich`'s errors to the keys they are about, unless the key has
+/// errors of its own already (which say the same more precisely).
+fn add_plugin_errors(validated: &mut IndexMap<String, ConfigValue>, errors: Vec<(String, String)>) {
+    for (key, message) in errors {
+        let prefix = key.trim_end_matches("type");
+        let has_own = validated
+            .iter()
+            .any(|(k, v)| k.starts_with(prefix) && !v.errors.is_empty());
+        if has_own {
+            continue;
+        }
+        let value = validated
+            .entry(key.clone())
+            .or_insert_with(|| ConfigValue::new(key.clone()));
+        value.add_error(message);
+    }
 }
 
 /// Java parses a `CLASS` value by loading the class: a converter that does
