@@ -19,6 +19,11 @@ struct Cli {
 enum Command {
     /// Runs a standalone worker: worker.properties connector1.properties [...].
     Standalone {
+        /// Run an embedded in-memory Kafka broker in this process and use it
+        /// instead of `bootstrap.servers` (for a demo or a laptop, never
+        /// production).
+        #[arg(long)]
+        embedded_broker: bool,
         /// The worker's properties file.
         worker: std::path::PathBuf,
         /// Connector configs (.properties, or JSON {"name":..,"config":{..}}).
@@ -183,10 +188,33 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Standalone { worker, connectors } => {
-                let standalone = kconnect::runtime::standalone::start(&worker, &connectors)
-                    .await
+            Command::Standalone {
+                embedded_broker,
+                worker,
+                connectors,
+            } => {
+                let mut props = kconnect::runtime::standalone::load_worker_props(&worker)
                     .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))?;
+                let embedded = if embedded_broker {
+                    let broker = kconnect::broker::EmbeddedBroker::start(
+                        kconnect::broker::BrokerConfig::default(),
+                    )
+                    .await
+                    .map_err(|e| {
+                        kconnect::kafka::Error::Other(format!(
+                            "cannot start the embedded broker: {e}"
+                        ))
+                    })?;
+                    tracing::info!(bootstrap = %broker.bootstrap(), "embedded broker started; bootstrap.servers points at it");
+                    props.insert("bootstrap.servers".to_string(), broker.bootstrap());
+                    Some(broker)
+                } else {
+                    None
+                };
+                let standalone =
+                    kconnect::runtime::standalone::start_with_props(props, &connectors)
+                        .await
+                        .map_err(|e| kconnect::kafka::Error::Other(e.to_string()))?;
                 let rest_shutdown = tokio_util::sync::CancellationToken::new();
                 let bound = kconnect::rest::serve_worker(&standalone, rest_shutdown.clone()).await;
                 match bound {
@@ -202,6 +230,9 @@ fn main() -> ExitCode {
                 tracing::info!("stopping");
                 rest_shutdown.cancel();
                 standalone.shutdown().await;
+                if let Some(broker) = embedded {
+                    broker.shutdown().await;
+                }
                 Ok(())
             }
             Command::Quickstart(a) => {

@@ -157,3 +157,84 @@ fn quickstart_with_the_embedded_broker() {
     run_quickstart(&[], &dir);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kconnect standalone --embedded-broker` with Kafka's own quickstart
+/// connector files: no Kafka needed, lines go through, Ctrl-C stops it.
+#[test]
+fn standalone_with_the_embedded_broker_runs_kafkas_quickstart_files() {
+    let dir = temp_dir("standalone-embedded");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let input = dir.join("input.txt");
+    let output = dir.join("output.txt");
+    let lines: String = (1..=2000).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(&input, &lines).expect("input");
+    let worker = dir.join("worker.properties");
+    // Kafka's config/connect-standalone.properties; bootstrap.servers is
+    // replaced by the embedded broker.
+    let mut worker_props = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("config/connect-standalone.properties"),
+    )
+    .expect("config/connect-standalone.properties");
+    worker_props.push_str(&format!(
+        "\noffset.storage.file.filename={}\nlisteners=http://127.0.0.1:0\n",
+        dir.join("offsets").display()
+    ));
+    std::fs::write(&worker, worker_props).expect("worker props");
+    let source = dir.join("source.properties");
+    std::fs::write(
+        &source,
+        format!(
+            "name=local-file-source\nconnector.class=FileStreamSource\ntasks.max=1\nfile={}\ntopic=connect-test\n",
+            input.display()
+        ),
+    )
+    .expect("source props");
+    let sink = dir.join("sink.properties");
+    std::fs::write(
+        &sink,
+        format!(
+            "name=local-file-sink\nconnector.class=FileStreamSink\ntasks.max=1\nfile={}\ntopics=connect-test\n",
+            output.display()
+        ),
+    )
+    .expect("sink props");
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_kconnect"))
+            .arg("standalone")
+            .arg("--embedded-broker")
+            .args([&worker, &source, &sink])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start kconnect standalone"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::read_to_string(&output).unwrap_or_default() != lines {
+        assert!(
+            child.0.try_wait().expect("wait").is_none(),
+            "the worker exited early"
+        );
+        assert!(Instant::now() < deadline, "the lines never all arrived");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let pid = child.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

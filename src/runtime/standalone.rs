@@ -93,11 +93,15 @@ pub async fn start(
     worker_file: &Path,
     connector_files: &[PathBuf],
 ) -> Result<Standalone, ConnectError> {
-    let props: HashMap<String, String> = load_properties(worker_file)
+    start_with_props(load_worker_props(worker_file)?, connector_files).await
+}
+
+/// Reads the worker's `.properties` file.
+pub fn load_worker_props(worker_file: &Path) -> Result<HashMap<String, String>, ConnectError> {
+    Ok(load_properties(worker_file)
         .map_err(|e| ConnectError::fatal(e.to_string()))?
         .into_iter()
-        .collect();
-    start_with_props(props, connector_files).await
+        .collect())
 }
 
 /// Like [`start`], with the worker properties already parsed.
