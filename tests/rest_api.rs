@@ -473,12 +473,53 @@ async fn worker_endpoints_and_errors() {
         r#"[{{"class":"org.apache.kafka.connect.file.FileStreamSinkConnector","type":"sink","version":"{version}"}},{{"class":"org.apache.kafka.connect.file.FileStreamSourceConnector","type":"source","version":"{version}"}}]"#
     );
     assert_eq!(get(addr, "/connector-plugins").await.body, plugins);
+    // All plugins: the connectors first, then converters, header converters,
+    // transformations and predicates.
+    let all = get(addr, "/connector-plugins?connectorsOnly=false")
+        .await
+        .json();
+    let all = all.as_array().cloned().unwrap_or_default();
+    let connectors: Value = serde_json::from_str(&plugins).unwrap_or_default();
     assert_eq!(
-        get(addr, "/connector-plugins?connectorsOnly=false")
-            .await
-            .body,
-        plugins
+        &all[..2],
+        connectors.as_array().map(|c| &c[..]).unwrap_or_default()
     );
+    for (class, type_) in [
+        ("org.apache.kafka.connect.json.JsonConverter", "converter"),
+        (
+            "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+            "header_converter",
+        ),
+        (
+            "org.apache.kafka.connect.transforms.InsertField$Value",
+            "transformation",
+        ),
+        (
+            "org.apache.kafka.connect.transforms.Cast$Key",
+            "transformation",
+        ),
+    ] {
+        assert!(
+            all.contains(&json!({"class": class, "type": type_, "version": version})),
+            "{class} missing from {all:?}"
+        );
+    }
+    let keys = get(
+        addr,
+        "/connector-plugins/org.apache.kafka.connect.transforms.HoistField$Value/config",
+    )
+    .await;
+    assert_status(&keys, 200, "SMT config");
+    let names: Vec<String> = keys
+        .json()
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|k| k["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(names, ["field"]);
 
     // Jersey's answers for unknown paths and methods.
     assert_error(&get(addr, "/nope").await, 404, "HTTP 404 Not Found");

@@ -55,6 +55,33 @@ pub use string::StringConverter;
 
 use crate::api::converter::{Converter, HeaderConverter};
 
+/// Every converter class, by Java name, sorted (the REST plugin list).
+pub const CONVERTERS: &[&str] = &[
+    "org.apache.kafka.connect.converters.BooleanConverter",
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+    "org.apache.kafka.connect.converters.DoubleConverter",
+    "org.apache.kafka.connect.converters.FloatConverter",
+    "org.apache.kafka.connect.converters.IntegerConverter",
+    "org.apache.kafka.connect.converters.LongConverter",
+    "org.apache.kafka.connect.converters.ShortConverter",
+    "org.apache.kafka.connect.json.JsonConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+];
+
+/// Every header converter class, by Java name, sorted.
+pub const HEADER_CONVERTERS: &[&str] = &[
+    "org.apache.kafka.connect.converters.BooleanConverter",
+    "org.apache.kafka.connect.converters.ByteArrayConverter",
+    "org.apache.kafka.connect.converters.DoubleConverter",
+    "org.apache.kafka.connect.converters.FloatConverter",
+    "org.apache.kafka.connect.converters.IntegerConverter",
+    "org.apache.kafka.connect.converters.LongConverter",
+    "org.apache.kafka.connect.converters.ShortConverter",
+    "org.apache.kafka.connect.json.JsonConverter",
+    "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+    "org.apache.kafka.connect.storage.StringConverter",
+];
+
 /// The converter a `*.converter` setting names: a Java class name
 /// (`org.apache.kafka.connect.json.JsonConverter`) or its simple name
 /// (`JsonConverter`). Unconfigured; `None` for unknown names.

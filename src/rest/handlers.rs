@@ -145,13 +145,28 @@ where
         (Route::Root, _) => Ok(json(StatusCode::OK, &state.info)),
         (Route::Health, _) => Ok(health(herder).await),
         (Route::ConnectorPlugins, _) => {
-            // `?connectorsOnly=false` adds converters, transforms and
-            // predicates in Java; only connectors are registered plugins so
-            // far, so both answers are this list (sinks first, as in Java).
-            let plugins: Vec<PluginInfoJson> = connector_plugins()
+            // Connectors (sinks first, as in Java); `?connectorsOnly=false`
+            // adds converters, header converters, transformations and
+            // predicates, each kind sorted by class.
+            let mut plugins: Vec<PluginInfoJson> = connector_plugins()
                 .iter()
                 .map(PluginInfoJson::from)
                 .collect();
+            if !query.flag("connectorsOnly", true) {
+                let kinds: [(&[&str], &str); 4] = [
+                    (crate::converters::CONVERTERS, "converter"),
+                    (crate::converters::HEADER_CONVERTERS, "header_converter"),
+                    (crate::transforms::TRANSFORMATIONS, "transformation"),
+                    (crate::transforms::PREDICATES, "predicate"),
+                ];
+                for (classes, type_) in kinds {
+                    plugins.extend(classes.iter().map(|class| PluginInfoJson {
+                        class: class.to_string(),
+                        type_: type_.to_string(),
+                        version: env!("CARGO_PKG_VERSION").to_string(),
+                    }));
+                }
+            }
             Ok(json(StatusCode::OK, &plugins))
         }
         (Route::PluginConfig(plugin), _) => {

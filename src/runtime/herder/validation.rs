@@ -309,6 +309,17 @@ pub fn config_errors_message(infos: &ConfigInfos) -> Option<String> {
 /// the plugin's own keys, then the common source or sink keys it does not
 /// redefine. Only connectors are plugins here; anything else is unknown.
 pub fn connector_plugin_config(plugin: &str) -> Result<Vec<ConfigKeyInfo>, HerderError> {
+    // A transformation or predicate answers with its own keys only.
+    let smt_keys = transformation_by_class::<SourceRecord>(plugin)
+        .map(|t| t.config())
+        .or_else(|| predicate_by_class::<SourceRecord>(plugin).map(|p| p.config()));
+    if let Some(def) = smt_keys {
+        return Ok(def
+            .config_keys()
+            .values()
+            .map(|key| ConfigKeyInfo::from_key(key, ""))
+            .collect());
+    }
     let found = find_connector(plugin)
         .ok_or_else(|| HerderError::NotFoundMessage(format!("Unknown plugin {plugin}.")))?;
     let (own, base): (ConfigDef, ConfigDef) = match found.factory {
