@@ -6,8 +6,14 @@
 //! (`org.apache.kafka.connect.transforms.InsertField$Value`) and by short
 //! name (`InsertField$Value`, `RegexRouter`).
 
+pub mod drop_headers;
+pub mod filter;
+pub mod insert_header;
 pub mod predicates;
+pub mod regex_router;
 pub mod util;
+pub mod util_props;
+pub mod util_regex;
 
 use crate::api::transform::{ConnectRecord, Predicate, Transformation};
 
@@ -17,10 +23,19 @@ const PACKAGE: &str = "org.apache.kafka.connect.transforms.";
 const PREDICATE_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.";
 
 /// Every transformation class, by Java name, sorted as Java lists plugins.
-pub const TRANSFORMATIONS: &[&str] = &[];
+pub const TRANSFORMATIONS: &[&str] = &[
+    "org.apache.kafka.connect.transforms.DropHeaders",
+    "org.apache.kafka.connect.transforms.Filter",
+    "org.apache.kafka.connect.transforms.InsertHeader",
+    "org.apache.kafka.connect.transforms.RegexRouter",
+];
 
 /// Every predicate class, by Java name.
-pub const PREDICATES: &[&str] = &[];
+pub const PREDICATES: &[&str] = &[
+    "org.apache.kafka.connect.transforms.predicates.HasHeaderKey",
+    "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+    "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+];
 
 /// The full Java class name for `name` (a full name or a short one).
 fn full_name(name: &str, package: &str, known: &[&'static str]) -> Option<&'static str> {
@@ -41,8 +56,11 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
         _ => (simple, None),
     };
     // One arm per SMT: `("InsertField", Some(which)) => Some(Box::new(...))`.
-    #[allow(clippy::match_single_binding)]
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
+        ("DropHeaders", None) => Some(Box::new(drop_headers::DropHeaders::default())),
+        ("Filter", None) => Some(Box::new(filter::Filter)),
+        ("InsertHeader", None) => Some(Box::new(insert_header::InsertHeader::default())),
+        ("RegexRouter", None) => Some(Box::new(regex_router::RegexRouter::default())),
         _ => None,
     };
     made
@@ -53,8 +71,10 @@ pub fn predicate_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn Predic
     let class = full_name(name, PREDICATE_PACKAGE, PREDICATES)?;
     let simple = class.strip_prefix(PREDICATE_PACKAGE)?;
     // One arm per predicate: `"HasHeaderKey" => Some(Box::new(...))`.
-    #[allow(clippy::match_single_binding)]
     let made: Option<Box<dyn Predicate<R>>> = match simple {
+        "HasHeaderKey" => Some(Box::new(predicates::HasHeaderKey::default())),
+        "RecordIsTombstone" => Some(Box::new(predicates::RecordIsTombstone)),
+        "TopicNameMatches" => Some(Box::new(predicates::TopicNameMatches::default())),
         _ => None,
     };
     made

@@ -1,0 +1,142 @@
+//! Reading an SMT's settings as Java's `SimpleConfig` does: every declared
+//! key parsed and validated by its [`ConfigDef`], the first problem a config
+//! error (returned from `configure`, never at the first record), plus the
+//! validators of `org.apache.kafka.connect.transforms.util` that the SMTs
+//! of this module use (`NonEmptyListValidator`, `RegexValidator`).
+
+use indexmap::IndexMap;
+
+use crate::api::config_def::{ConfigDef, ConfigException, Validator, Value as ConfigValue};
+use crate::api::connector::Props;
+use crate::api::error::{ConnectError, ConnectResult};
+
+use super::util_regex::JavaRegex;
+
+/// A config problem as the runtime reports it at validate/create time.
+pub fn config_error(message: impl Into<String>) -> ConnectError {
+    ConnectError::fatal(message)
+}
+
+/// The parsed values of one SMT's settings (`SimpleConfig`).
+pub struct SimpleConfig {
+    values: IndexMap<String, Option<ConfigValue>>,
+}
+
+impl SimpleConfig {
+    /// Parses and validates `props` against `def`.
+    pub fn new(def: &ConfigDef, props: &Props) -> ConnectResult<SimpleConfig> {
+        Ok(SimpleConfig {
+            values: def.parse(props).map_err(|e| config_error(e.message))?,
+        })
+    }
+
+    fn get(&self, key: &str) -> Option<&ConfigValue> {
+        self.values.get(key).and_then(Option::as_ref)
+    }
+
+    /// A STRING key's value; `None` when null.
+    pub fn string(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .and_then(ConfigValue::as_str)
+            .map(str::to_string)
+    }
+
+    /// A LIST key's items (empty when null).
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.get(key)
+            .and_then(ConfigValue::as_list)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    /// A BOOLEAN key's value (false when null).
+    pub fn boolean(&self, key: &str) -> bool {
+        self.get(key)
+            .and_then(ConfigValue::as_bool)
+            .unwrap_or(false)
+    }
+
+    /// An INT key's value; `None` when null.
+    pub fn int(&self, key: &str) -> Option<i32> {
+        self.get(key)
+            .and_then(ConfigValue::as_i64)
+            .and_then(|v| i32::try_from(v).ok())
+    }
+}
+
+/// Java's `NonEmptyListValidator`: `Invalid value [] for configuration
+/// <name>: Empty list`.
+pub fn non_empty_list() -> Validator {
+    Validator::custom("non-empty list", |name, value| {
+        match value.and_then(ConfigValue::as_list) {
+            Some(items) if !items.is_empty() => Ok(()),
+            Some(_) => Err(ConfigException::invalid(name, "[]", "Empty list")),
+            None => Err(ConfigException::invalid(name, "null", "Empty list")),
+        }
+    })
+}
+
+/// Java's `RegexValidator`: the value must compile as a (Java) regular
+/// expression: `Invalid value <v> for configuration <name>: Invalid regex: <why>`.
+pub fn valid_regex() -> Validator {
+    Validator::custom("valid regex", |name, value| {
+        let text = value.and_then(ConfigValue::as_str).unwrap_or("null");
+        match JavaRegex::new(text) {
+            Ok(_) => Ok(()),
+            Err(why) => Err(ConfigException::invalid(
+                name,
+                text,
+                &format!("Invalid regex: {why}"),
+            )),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::config_def::{ConfigKey, Importance, Type};
+
+    fn props(pairs: &[(&str, &str)]) -> Props {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn validators_word_errors_like_java() {
+        let def = ConfigDef::new()
+            .define(
+                ConfigKey::new("l", Type::List, Importance::High, "")
+                    .with_validator(non_empty_list()),
+            )
+            .define(
+                ConfigKey::new("r", Type::String, Importance::High, "")
+                    .with_default("x")
+                    .with_validator(valid_regex()),
+            );
+        let e = SimpleConfig::new(&def, &props(&[("l", "")])).err().unwrap();
+        assert_eq!(
+            e.message,
+            "Invalid value [] for configuration l: Empty list"
+        );
+        let e = SimpleConfig::new(&def, &props(&[("l", "a"), ("r", "(a")]))
+            .err()
+            .unwrap();
+        assert!(
+            e.message
+                .starts_with("Invalid value (a for configuration r: Invalid regex: "),
+            "{}",
+            e.message
+        );
+        let c = SimpleConfig::new(&def, &props(&[("l", "a, b")])).unwrap();
+        assert_eq!(c.list("l"), ["a", "b"]);
+        assert_eq!(c.string("r").as_deref(), Some("x"));
+        let e = SimpleConfig::new(&def, &props(&[])).err().unwrap();
+        assert_eq!(
+            e.message,
+            "Missing required configuration \"l\" which has no default value."
+        );
+    }
+}
