@@ -8,9 +8,11 @@
 
 pub mod drop_headers;
 pub mod filter;
+pub mod header_from;
 pub mod insert_header;
 pub mod predicates;
 pub mod regex_router;
+pub mod set_schema_metadata;
 pub mod util;
 pub mod util_props;
 pub mod util_regex;
@@ -26,8 +28,12 @@ const PREDICATE_PACKAGE: &str = "org.apache.kafka.connect.transforms.predicates.
 pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.DropHeaders",
     "org.apache.kafka.connect.transforms.Filter",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Key",
+    "org.apache.kafka.connect.transforms.HeaderFrom$Value",
     "org.apache.kafka.connect.transforms.InsertHeader",
     "org.apache.kafka.connect.transforms.RegexRouter",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
+    "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
 ];
 
 /// Every predicate class, by Java name.
@@ -59,8 +65,12 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
     let made: Option<Box<dyn Transformation<R>>> = match (base, which) {
         ("DropHeaders", None) => Some(Box::new(drop_headers::DropHeaders::default())),
         ("Filter", None) => Some(Box::new(filter::Filter)),
+        ("HeaderFrom", Some(which)) => Some(Box::new(header_from::HeaderFrom::new(which))),
         ("InsertHeader", None) => Some(Box::new(insert_header::InsertHeader::default())),
         ("RegexRouter", None) => Some(Box::new(regex_router::RegexRouter::default())),
+        ("SetSchemaMetadata", Some(which)) => {
+            Some(Box::new(set_schema_metadata::SetSchemaMetadata::new(which)))
+        }
         _ => None,
     };
     made

@@ -2,14 +2,19 @@
 //! key parsed and validated by its [`ConfigDef`], the first problem a config
 //! error (returned from `configure`, never at the first record), plus the
 //! validators of `org.apache.kafka.connect.transforms.util` that the SMTs
-//! of this module use (`NonEmptyListValidator`, `RegexValidator`).
+//! of this module use (`NonEmptyListValidator`, `RegexValidator`), Java's
+//! `Requirements` checks with their messages, and access to the key or the
+//! value of a record for `$Key` / `$Value` SMTs.
 
 use indexmap::IndexMap;
 
 use crate::api::config_def::{ConfigDef, ConfigException, Validator, Value as ConfigValue};
 use crate::api::connector::Props;
+use crate::api::data::{Schema, Struct, Value};
 use crate::api::error::{ConnectError, ConnectResult};
+use crate::api::transform::ConnectRecord;
 
+use super::util::Which;
 use super::util_regex::JavaRegex;
 
 /// A config problem as the runtime reports it at validate/create time.
@@ -90,6 +95,81 @@ pub fn valid_regex() -> Validator {
             )),
         }
     })
+}
+
+// --- Requirements ----------------------------------------------------------------
+
+/// Java's `nullSafeClassName`: the class name of the value Java would hold
+/// (`java.lang.String`), `null` for null.
+pub fn class_name(value: &Value) -> &'static str {
+    let class = value.java_class();
+    class.strip_prefix("class ").unwrap_or(class)
+}
+
+/// `Requirements.requireSchema`.
+pub fn require_schema<'a>(schema: Option<&'a Schema>, purpose: &str) -> ConnectResult<&'a Schema> {
+    schema.ok_or_else(|| ConnectError::data(format!("Schema required for [{purpose}]")))
+}
+
+/// `Requirements.requireStruct`.
+pub fn require_struct<'a>(value: &'a Value, purpose: &str) -> ConnectResult<&'a Struct> {
+    match value {
+        Value::Struct(s) => Ok(s),
+        other => Err(ConnectError::data(format!(
+            "Only Struct objects supported for [{purpose}], found: {}",
+            class_name(other)
+        ))),
+    }
+}
+
+/// `Requirements.requireMap`.
+pub fn require_map<'a>(value: &'a Value, purpose: &str) -> ConnectResult<&'a [(Value, Value)]> {
+    match value {
+        Value::Map(entries) => Ok(entries),
+        other => Err(ConnectError::data(format!(
+            "Only Map objects supported in absence of schema for [{purpose}], found: {}",
+            class_name(other)
+        ))),
+    }
+}
+
+// --- the key or the value ------------------------------------------------------------
+
+/// The schema of the part of `record` a `$Key` / `$Value` SMT works on.
+pub fn operating_schema<R: ConnectRecord>(record: &R, which: Which) -> Option<&Schema> {
+    match which {
+        Which::Key => record.key_schema(),
+        Which::Value => record.value_schema(),
+    }
+}
+
+/// The key or the value.
+pub fn operating_value<R: ConnectRecord>(record: &R, which: Which) -> &Value {
+    match which {
+        Which::Key => record.key(),
+        Which::Value => record.value(),
+    }
+}
+
+/// Takes the key or the value out of the record (leaving null).
+pub fn take_operating<R: ConnectRecord>(record: &mut R, which: Which) -> (Option<Schema>, Value) {
+    match which {
+        Which::Key => record.take_key(),
+        Which::Value => record.take_value(),
+    }
+}
+
+/// Sets the key or the value.
+pub fn set_operating<R: ConnectRecord>(
+    record: &mut R,
+    which: Which,
+    schema: Option<Schema>,
+    value: Value,
+) {
+    match which {
+        Which::Key => record.set_key(schema, value),
+        Which::Value => record.set_value(schema, value),
+    }
 }
 
 #[cfg(test)]
