@@ -16,6 +16,7 @@ pub mod set_schema_metadata;
 pub mod util;
 pub mod util_props;
 pub mod util_regex;
+pub mod util_time;
 
 use crate::api::transform::{ConnectRecord, Predicate, Transformation};
 

@@ -1,0 +1,777 @@
+//! Java's `java.text.SimpleDateFormat` in UTC with the `en_US` locale, as
+//! TimestampRouter and TimestampConverter use it: the pattern syntax with
+//! its errors, `format` and the lenient `parse`.
+//!
+//! Pattern letters: `G y Y M L w W D d F E u a H k K h m s S z Z X`;
+//! other ASCII letters are an error (`Illegal pattern character 'q'`),
+//! text in single quotes is literal (`''` is a quote).
+//!
+//! `parse` is lenient as Java's default: out-of-range fields roll over
+//! (month 13 is January of the next year), spaces before a field are
+//! skipped, a numeric field directly followed by another numeric field
+//! takes exactly its width (`yyyyMMdd`), text after the pattern is ignored,
+//! and a zone in the text (`z`, `Z`, `X`) overrides UTC. Known
+//! simplifications: days are proleptic Gregorian (Java switches to the
+//! Julian calendar before 1582-10-15); week fields (`Y w W F u E`) are read
+//! but do not move the date; zone names beyond the common abbreviations
+//! (`UTC`, `GMT`, `EST`, `PST`, `CET`...) are not recognised.
+
+use std::fmt;
+
+use crate::api::data::logical::{civil_from_days, days_from_civil, MILLIS_PER_DAY};
+
+const PATTERN_LETTERS: &str = "GyMdkHmsSEDFwWahKzZYuXL";
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const SHORT_MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+/// Sunday first, as Java's `Calendar.DAY_OF_WEEK` counts (1 = Sunday).
+const WEEKDAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
+const SHORT_WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const ERAS: [&str; 2] = ["BC", "AD"];
+const AM_PM: [&str; 2] = ["AM", "PM"];
+
+/// Zone names `z` parses, with their offsets in minutes.
+const ZONE_NAMES: &[(&str, i64)] = &[
+    ("Coordinated Universal Time", 0),
+    ("Greenwich Mean Time", 0),
+    ("UTC", 0),
+    ("UT", 0),
+    ("GMT", 0),
+    ("WET", 0),
+    ("WEST", 60),
+    ("BST", 60),
+    ("CET", 60),
+    ("CEST", 120),
+    ("MET", 60),
+    ("MEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("IST", 330),
+    ("JST", 540),
+    ("EST", -300),
+    ("EDT", -240),
+    ("CST", -360),
+    ("CDT", -300),
+    ("MST", -420),
+    ("MDT", -360),
+    ("PST", -480),
+    ("PDT", -420),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("HST", -600),
+];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Item {
+    Literal(String),
+    Field { letter: char, count: usize },
+}
+
+/// A compiled `SimpleDateFormat` pattern (UTC, `en_US`).
+#[derive(Clone, PartialEq)]
+pub struct SimpleDateFormat {
+    pattern: String,
+    items: Vec<Item>,
+    /// The first year of the century two-digit years are read in (Java:
+    /// 80 years before the format was made).
+    century_start_year: i64,
+}
+
+impl fmt::Debug for SimpleDateFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SimpleDateFormat({})", self.pattern)
+    }
+}
+
+/// The calendar fields of an instant in UTC.
+struct Fields {
+    year: i64,
+    month: u32,
+    day: u32,
+    day_of_year: i64,
+    /// 0 = Sunday.
+    weekday: usize,
+    millis_of_day: i64,
+    days: i64,
+}
+
+impl Fields {
+    fn of(millis: i64) -> Fields {
+        let days = millis.div_euclid(MILLIS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        Fields {
+            year,
+            month,
+            day,
+            day_of_year: days - days_from_civil(year, 1, 1) + 1,
+            weekday: weekday(days),
+            millis_of_day: millis.rem_euclid(MILLIS_PER_DAY),
+            days,
+        }
+    }
+}
+
+/// 0 = Sunday (1970-01-01 was a Thursday).
+fn weekday(days: i64) -> usize {
+    (days + 4).rem_euclid(7) as usize
+}
+
+/// The first day of week 1 of `year` with Sunday-first weeks and at least
+/// one day of the year in the first week (the `en_US` rules).
+fn week_one_start(year: i64) -> i64 {
+    let jan1 = days_from_civil(year, 1, 1);
+    jan1 - weekday(jan1) as i64
+}
+
+/// The week year and week of the year (`Y`, `w`).
+fn week_of_year(f: &Fields) -> (i64, i64) {
+    let next = week_one_start(f.year + 1);
+    if f.days >= next {
+        (f.year + 1, 1)
+    } else {
+        (f.year, (f.days - week_one_start(f.year)) / 7 + 1)
+    }
+}
+
+fn pad(out: &mut String, value: i64, min_digits: usize) {
+    let digits = value.unsigned_abs().to_string();
+    if value < 0 {
+        out.push('-');
+    }
+    for _ in digits.len()..min_digits {
+        out.push('0');
+    }
+    out.push_str(&digits);
+}
+
+fn is_numeric(letter: char, count: usize) -> bool {
+    match letter {
+        'M' | 'L' => count <= 2,
+        'y' | 'Y' | 'd' | 'k' | 'H' | 'm' | 's' | 'S' | 'D' | 'F' | 'w' | 'W' | 'h' | 'K' | 'u' => {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// What `parse` has read so far.
+#[derive(Default)]
+struct Parsed {
+    era_bc: bool,
+    year: Option<i64>,
+    ambiguous_year: bool,
+    month: Option<i64>,
+    day: Option<i64>,
+    day_of_year: Option<i64>,
+    hour_of_day: Option<i64>,
+    hour: Option<i64>,
+    pm: Option<bool>,
+    minute: i64,
+    second: i64,
+    millis: i64,
+    offset_minutes: Option<i64>,
+}
+
+impl SimpleDateFormat {
+    /// `new SimpleDateFormat(pattern)`; the error is Java's
+    /// `IllegalArgumentException` message.
+    pub fn new(pattern: &str) -> Result<SimpleDateFormat, String> {
+        let items = compile(pattern)?;
+        let now_year = {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            Fields::of(now).year
+        };
+        Ok(SimpleDateFormat {
+            pattern: pattern.to_string(),
+            items,
+            century_start_year: now_year - 80,
+        })
+    }
+
+    /// `toPattern()`.
+    pub fn to_pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// `format(new Date(millis))` in UTC.
+    pub fn format(&self, millis: i64) -> String {
+        let f = Fields::of(millis);
+        let mut out = String::with_capacity(self.pattern.len() + 8);
+        for item in &self.items {
+            match item {
+                Item::Literal(s) => out.push_str(s),
+                Item::Field { letter, count } => format_field(&mut out, &f, *letter, *count),
+            }
+        }
+        out
+    }
+
+    /// `parse(text)`: epoch milliseconds, or `None` where Java throws a
+    /// `ParseException`.
+    pub fn parse(&self, text: &str) -> Option<i64> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut pos = 0usize;
+        let mut p = Parsed::default();
+        for (i, item) in self.items.iter().enumerate() {
+            match item {
+                Item::Literal(lit) => {
+                    for c in lit.chars() {
+                        if chars.get(pos) != Some(&c) {
+                            return None;
+                        }
+                        pos += 1;
+                    }
+                }
+                Item::Field { letter, count } => {
+                    let obey_count = matches!(
+                        self.items.get(i + 1),
+                        Some(Item::Field { letter: l, count: c }) if is_numeric(*l, *c)
+                    );
+                    pos = self.parse_field(&chars, pos, *letter, *count, obey_count, &mut p)?;
+                }
+            }
+        }
+        if pos == 0 && !self.items.is_empty() {
+            return None;
+        }
+        self.resolve(&p)
+    }
+
+    fn parse_field(
+        &self,
+        text: &[char],
+        mut pos: usize,
+        letter: char,
+        count: usize,
+        obey_count: bool,
+        p: &mut Parsed,
+    ) -> Option<usize> {
+        // Spaces and tabs before a field are skipped.
+        while matches!(text.get(pos), Some(' ') | Some('\t')) {
+            pos += 1;
+        }
+        if pos >= text.len() {
+            return None;
+        }
+        if is_numeric(letter, count) {
+            let limit = if obey_count {
+                (pos + count).min(text.len())
+            } else {
+                text.len()
+            };
+            let (value, end) = parse_number(text, pos, limit)?;
+            match letter {
+                'y' | 'Y' => {
+                    let digits = end - pos;
+                    if count <= 2 && digits == 2 && text[pos..end].iter().all(char::is_ascii_digit)
+                    {
+                        let start = self.century_start_year;
+                        let base = start.div_euclid(100) * 100;
+                        let year = base
+                            + value
+                            + if value < start.rem_euclid(100) {
+                                100
+                            } else {
+                                0
+                            };
+                        p.year = Some(year);
+                        p.ambiguous_year = true;
+                    } else {
+                        p.year = Some(value);
+                        p.ambiguous_year = false;
+                    }
+                }
+                'M' | 'L' => p.month = Some(value),
+                'd' => p.day = Some(value),
+                'D' => p.day_of_year = Some(value),
+                'H' => p.hour_of_day = Some(value),
+                'k' => p.hour_of_day = Some(if value == 24 { 0 } else { value }),
+                'K' => p.hour = Some(value),
+                'h' => p.hour = Some(if value == 12 { 0 } else { value }),
+                'm' => p.minute = value,
+                's' => p.second = value,
+                'S' => p.millis = value,
+                // Week fields are read but do not move the date.
+                _ => {}
+            }
+            return Some(end);
+        }
+        match letter {
+            'G' => {
+                let (index, end) = match_names(text, pos, &ERAS)?;
+                p.era_bc = index == 0;
+                Some(end)
+            }
+            'M' | 'L' => {
+                let (index, end) = match_names(text, pos, &MONTHS)
+                    .or_else(|| match_names(text, pos, &SHORT_MONTHS))?;
+                p.month = Some(index as i64 + 1);
+                Some(end)
+            }
+            'E' => {
+                let (_, end) = match_names(text, pos, &WEEKDAYS)
+                    .or_else(|| match_names(text, pos, &SHORT_WEEKDAYS))?;
+                Some(end)
+            }
+            'a' => {
+                let (index, end) = match_names(text, pos, &AM_PM)?;
+                p.pm = Some(index == 1);
+                Some(end)
+            }
+            'z' | 'Z' => {
+                let (offset, end) = parse_general_zone(text, pos)?;
+                p.offset_minutes = Some(offset);
+                Some(end)
+            }
+            'X' => {
+                let c = text[pos];
+                if c == 'Z' {
+                    p.offset_minutes = Some(0);
+                    return Some(pos + 1);
+                }
+                let sign = match c {
+                    '+' => 1,
+                    '-' => -1,
+                    _ => return None,
+                };
+                let (minutes, end) = parse_numeric_zone(text, pos + 1, count, count == 3)?;
+                p.offset_minutes = Some(sign * minutes);
+                Some(end)
+            }
+            _ => None,
+        }
+    }
+
+    /// The instant the parsed fields denote, lenient as Java's calendar.
+    fn resolve(&self, p: &Parsed) -> Option<i64> {
+        let mut year = p.year.unwrap_or(1970);
+        if p.era_bc {
+            year = 1 - year;
+        }
+        let days = match (p.day_of_year, p.day, p.month) {
+            (Some(doy), None, None) => days_from_civil(year, 1, 1).checked_add(doy - 1)?,
+            _ => {
+                let month0 = p.month.unwrap_or(1) - 1;
+                let y = year.checked_add(month0.div_euclid(12))?;
+                let m = (month0.rem_euclid(12) + 1) as u32;
+                if y.abs() > 300_000_000 {
+                    return None;
+                }
+                days_from_civil(y, m, 1).checked_add(p.day.unwrap_or(1) - 1)?
+            }
+        };
+        let hour = match p.hour_of_day {
+            Some(h) => h,
+            None => p.hour.unwrap_or(0) + if p.pm == Some(true) { 12 } else { 0 },
+        };
+        let total = i128::from(days) * i128::from(MILLIS_PER_DAY)
+            + i128::from(hour) * 3_600_000
+            + i128::from(p.minute) * 60_000
+            + i128::from(p.second) * 1000
+            + i128::from(p.millis)
+            - i128::from(p.offset_minutes.unwrap_or(0)) * 60_000;
+        let mut millis = i64::try_from(total).ok()?;
+        if p.ambiguous_year {
+            // A two-digit year before the century start moves a century on.
+            let start = days_from_civil(self.century_start_year, 1, 1) * MILLIS_PER_DAY;
+            if millis < start {
+                millis = millis.checked_add(
+                    days_from_civil(year + 100, 1, 1) * MILLIS_PER_DAY
+                        - days_from_civil(year, 1, 1) * MILLIS_PER_DAY,
+                )?;
+            }
+        }
+        Some(millis)
+    }
+}
+
+impl fmt::Display for SimpleDateFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.pattern)
+    }
+}
+
+/// Java's `SimpleDateFormat.compile`.
+fn compile(pattern: &str) -> Result<Vec<Item>, String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut items: Vec<Item> = Vec::new();
+    let mut literal = String::new();
+    let mut i = 0;
+    let flush = |literal: &mut String, items: &mut Vec<Item>| {
+        if !literal.is_empty() {
+            items.push(Item::Literal(std::mem::take(literal)));
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' {
+            if chars.get(i + 1) == Some(&'\'') {
+                literal.push('\'');
+                i += 2;
+                continue;
+            }
+            // Quoted text up to the closing quote; '' inside is a quote.
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err("Unterminated quote".to_string()),
+                    Some('\'') if chars.get(i + 1) == Some(&'\'') => {
+                        literal.push('\'');
+                        i += 2;
+                    }
+                    Some('\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&other) => {
+                        literal.push(other);
+                        i += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        if c.is_ascii_alphabetic() {
+            if !PATTERN_LETTERS.contains(c) {
+                return Err(format!("Illegal pattern character '{c}'"));
+            }
+            let mut count = 1;
+            while chars.get(i + count) == Some(&c) {
+                count += 1;
+            }
+            if c == 'X' && count > 3 {
+                return Err(format!("invalid ISO 8601 format: length={count}"));
+            }
+            flush(&mut literal, &mut items);
+            items.push(Item::Field { letter: c, count });
+            i += count;
+            continue;
+        }
+        literal.push(c);
+        i += 1;
+    }
+    flush(&mut literal, &mut items);
+    Ok(items)
+}
+
+fn format_field(out: &mut String, f: &Fields, letter: char, count: usize) {
+    let hour = f.millis_of_day / 3_600_000;
+    match letter {
+        'G' => out.push_str(ERAS[usize::from(f.year > 0)]),
+        'y' | 'Y' => {
+            let year = if letter == 'y' {
+                f.year
+            } else {
+                week_of_year(f).0
+            };
+            let year_of_era = if year > 0 { year } else { 1 - year };
+            if count == 2 {
+                pad(out, year_of_era % 100, 2);
+            } else {
+                pad(out, year_of_era, count);
+            }
+        }
+        'M' | 'L' => match count {
+            1 | 2 => pad(out, i64::from(f.month), count),
+            3 => out.push_str(SHORT_MONTHS[(f.month - 1) as usize]),
+            _ => out.push_str(MONTHS[(f.month - 1) as usize]),
+        },
+        'w' => pad(out, week_of_year(f).1, count),
+        'W' => {
+            let first = weekday(f.days - i64::from(f.day) + 1) as i64;
+            pad(out, (i64::from(f.day) - 1 + first) / 7 + 1, count)
+        }
+        'D' => pad(out, f.day_of_year, count),
+        'd' => pad(out, i64::from(f.day), count),
+        'F' => pad(out, (i64::from(f.day) - 1) / 7 + 1, count),
+        'E' => out.push_str(if count >= 4 {
+            WEEKDAYS[f.weekday]
+        } else {
+            SHORT_WEEKDAYS[f.weekday]
+        }),
+        'u' => pad(
+            out,
+            if f.weekday == 0 { 7 } else { f.weekday as i64 },
+            count,
+        ),
+        'a' => out.push_str(AM_PM[usize::from(hour >= 12)]),
+        'H' => pad(out, hour, count),
+        'k' => pad(out, if hour == 0 { 24 } else { hour }, count),
+        'K' => pad(out, hour % 12, count),
+        'h' => pad(out, if hour % 12 == 0 { 12 } else { hour % 12 }, count),
+        'm' => pad(out, (f.millis_of_day / 60_000) % 60, count),
+        's' => pad(out, (f.millis_of_day / 1000) % 60, count),
+        'S' => pad(out, f.millis_of_day % 1000, count),
+        'z' => out.push_str(if count >= 4 {
+            "Coordinated Universal Time"
+        } else {
+            "UTC"
+        }),
+        'Z' => out.push_str("+0000"),
+        'X' => out.push('Z'),
+        _ => {}
+    }
+}
+
+/// An integer (with an optional minus sign) in `text[pos..limit]`.
+fn parse_number(text: &[char], pos: usize, limit: usize) -> Option<(i64, usize)> {
+    let mut i = pos;
+    let negative = text.get(i) == Some(&'-') && i < limit;
+    if negative {
+        i += 1;
+    }
+    let start = i;
+    let mut value: i64 = 0;
+    while i < limit {
+        let Some(d) = text[i].to_digit(10) else {
+            break;
+        };
+        value = value.checked_mul(10)?.checked_add(i64::from(d))?;
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    Some((if negative { -value } else { value }, i))
+}
+
+/// The longest of `names` at `pos`, ignoring case: (index, end).
+fn match_names(text: &[char], pos: usize, names: &[&str]) -> Option<(usize, usize)> {
+    let mut best: Option<(usize, usize)> = None;
+    for (index, name) in names.iter().enumerate() {
+        let len = name.chars().count();
+        if pos + len > text.len() {
+            continue;
+        }
+        let matches = name
+            .chars()
+            .zip(&text[pos..pos + len])
+            .all(|(a, b)| a.to_lowercase().eq(b.to_lowercase()));
+        if matches && best.is_none_or(|(_, end)| pos + len > end) {
+            best = Some((index, pos + len));
+        }
+    }
+    best
+}
+
+/// `z` and `Z`: `GMT`, `GMT+hh:mm`, `+hhmm` / `-hhmm` or a zone name:
+/// (offset in minutes, end).
+fn parse_general_zone(text: &[char], pos: usize) -> Option<(i64, usize)> {
+    let c = text[pos];
+    if c == '+' || c == '-' {
+        let sign = if c == '+' { 1 } else { -1 };
+        let (minutes, end) = parse_numeric_zone(text, pos + 1, 0, false)?;
+        return Some((sign * minutes, end));
+    }
+    let gmt: Vec<char> = "GMT".chars().collect();
+    let is_gmt = text.len() >= pos + 3
+        && text[pos..pos + 3]
+            .iter()
+            .zip(&gmt)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b));
+    if is_gmt {
+        let after = pos + 3;
+        let sign = match text.get(after) {
+            Some('+') => 1,
+            Some('-') => -1,
+            _ => return Some((0, after)),
+        };
+        let (minutes, end) = parse_numeric_zone(text, after + 1, 0, true)?;
+        return Some((sign * minutes, end));
+    }
+    let names: Vec<&str> = ZONE_NAMES.iter().map(|(n, _)| *n).collect();
+    let (index, end) = match_names(text, pos, &names)?;
+    Some((ZONE_NAMES[index].1, end))
+}
+
+/// Java's `subParseNumericZone`: `hh`, `hhmm` or `hh:mm` (`count` 1, 2, 3
+/// for `X`; 0 for `z`/`Z`, where a colon form may have a one-digit hour):
+/// (minutes, end).
+fn parse_numeric_zone(
+    text: &[char],
+    start: usize,
+    count: usize,
+    colon: bool,
+) -> Option<(i64, usize)> {
+    let digit = |i: usize| text.get(i).and_then(|c| c.to_digit(10)).map(i64::from);
+    let mut i = start;
+    let mut hours = digit(i)?;
+    i += 1;
+    match digit(i) {
+        Some(d) => {
+            hours = hours * 10 + d;
+            i += 1;
+        }
+        None => {
+            if count > 0 || !colon {
+                return None;
+            }
+        }
+    }
+    if hours > 23 {
+        return None;
+    }
+    let mut minutes = 0;
+    if count != 1 {
+        if colon {
+            if text.get(i) != Some(&':') {
+                return None;
+            }
+            i += 1;
+        }
+        let tens = digit(i)?;
+        let ones = digit(i + 1)?;
+        i += 2;
+        minutes = tens * 10 + ones;
+        if minutes > 59 {
+            return None;
+        }
+    }
+    Some((hours * 60 + minutes, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sdf(pattern: &str) -> SimpleDateFormat {
+        SimpleDateFormat::new(pattern).unwrap()
+    }
+
+    /// 2017-03-15T09:04:05.007Z, a Wednesday.
+    const T: i64 = 1_489_568_645_007;
+
+    #[test]
+    fn formats_like_java() {
+        assert_eq!(sdf("yyyyMMdd").format(T), "20170315");
+        assert_eq!(
+            sdf("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").format(T),
+            "2017-03-15T09:04:05.007Z"
+        );
+        assert_eq!(
+            sdf("EEE, d MMM yy hh:mm a z").format(T),
+            "Wed, 15 Mar 17 09:04 AM UTC"
+        );
+        assert_eq!(
+            sdf("EEEE MMMM G D F u k K Z zzzz").format(T),
+            "Wednesday March AD 74 3 3 9 9 +0000 Coordinated Universal Time"
+        );
+        assert_eq!(sdf("S SS SSSS").format(T), "7 07 0007");
+        assert_eq!(sdf("'It''s' h 'o''clock'").format(T), "It's 9 o'clock");
+        assert_eq!(sdf("y yyy yyyyy").format(T), "2017 2017 02017");
+        assert_eq!(sdf("H:mm").format(T + 12 * 3_600_000), "21:04");
+        assert_eq!(sdf("h a k").format(0), "12 AM 24");
+        assert_eq!(sdf("yyyy-MM-dd HH:mm:ss").format(-1), "1969-12-31 23:59:59");
+    }
+
+    #[test]
+    fn week_fields_follow_us_rules() {
+        // 2016-01-01 was a Friday: week 1 of 2016 starts on Sunday 2015-12-27.
+        let dec27 = days_from_civil(2015, 12, 27) * MILLIS_PER_DAY;
+        let dec26 = days_from_civil(2015, 12, 26) * MILLIS_PER_DAY;
+        assert_eq!(sdf("YYYY-ww").format(dec27), "2016-01");
+        assert_eq!(sdf("YYYY-ww").format(dec26), "2015-52");
+        assert_eq!(sdf("W").format(T), "3");
+        assert_eq!(sdf("w").format(T), "11");
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        assert_eq!(
+            SimpleDateFormat::new("yyyy-qq").unwrap_err(),
+            "Illegal pattern character 'q'"
+        );
+        assert_eq!(
+            SimpleDateFormat::new("yyyy 'x").unwrap_err(),
+            "Unterminated quote"
+        );
+        assert_eq!(
+            SimpleDateFormat::new("XXXX").unwrap_err(),
+            "invalid ISO 8601 format: length=4"
+        );
+        assert!(SimpleDateFormat::new("").is_ok());
+    }
+
+    #[test]
+    fn parses_like_java() {
+        let f = sdf("yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        assert_eq!(f.parse("2017-03-15T09:04:05.007Z"), Some(T));
+        assert_eq!(f.parse("2017-03-15T11:04:05.007+02:00"), Some(T));
+        assert_eq!(
+            sdf("yyyyMMdd").parse("20170315"),
+            Some(T - T % MILLIS_PER_DAY)
+        );
+        assert_eq!(
+            sdf("yyyy-MM-dd HH:mm:ss.SSS").parse("2017-03-15 09:04:05.007"),
+            Some(T)
+        );
+        // Lenient: month 13 rolls into the next year; trailing text is ignored.
+        assert_eq!(
+            sdf("yyyy-MM-dd").parse("2016-13-15 and more"),
+            sdf("yyyy-MM-dd").parse("2017-01-15")
+        );
+        assert_eq!(
+            sdf("dd MMM yyyy hh:mm a Z").parse("15 march 2017 10:04 am +0100"),
+            Some(T - 5007)
+        );
+        assert_eq!(
+            sdf("EEE, dd MMM yyyy HH:mm:ss z").parse("Wed, 15 Mar 2017 04:04:05 EST"),
+            Some(T - 7)
+        );
+        assert_eq!(
+            sdf("HH:mm z").parse("09:04 GMT+01:30"),
+            Some(9 * 3_600_000 + 4 * 60_000 - 90 * 60_000)
+        );
+        assert_eq!(
+            sdf("HH:mm").parse("  09:04"),
+            Some(9 * 3_600_000 + 4 * 60_000)
+        );
+        assert_eq!(sdf("yyyy").parse("x2017"), None);
+        assert_eq!(sdf("yyyy-MM-dd").parse("2017-03"), None);
+        assert_eq!(sdf("yyyy-MM-dd").parse("2017/03/15"), None);
+        assert_eq!(sdf("HH:mm X").parse("09:04 Y"), None);
+    }
+
+    #[test]
+    fn two_digit_years_land_within_80_years_back_20_ahead() {
+        let f = sdf("yy-MM-dd");
+        let year = |text: &str| civil_from_days(f.parse(text).unwrap() / MILLIS_PER_DAY).0;
+        let start = f.century_start_year;
+        assert_eq!(year("17-03-15") % 100, 17);
+        for text in ["00-01-01", "50-06-01", "99-12-31"] {
+            let y = year(text);
+            assert!(y >= start && y <= start + 100, "{text} -> {y}");
+        }
+        // Four digits and a pattern of four letters are taken as written.
+        assert_eq!(
+            civil_from_days(sdf("yyyy").parse("0017").unwrap() / MILLIS_PER_DAY).0,
+            17
+        );
+    }
+}
