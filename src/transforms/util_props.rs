@@ -172,6 +172,37 @@ pub fn set_operating<R: ConnectRecord>(
     }
 }
 
+/// Java's `ConnectRecord.toString()` (without the subclass prefix), for
+/// messages that show the record.
+pub fn describe_record<R: ConnectRecord>(record: &R) -> String {
+    fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+        v.map_or_else(|| "null".to_string(), |v| v.to_string())
+    }
+    let headers: Vec<String> = record
+        .headers()
+        .iter()
+        .map(|h| {
+            format!(
+                "ConnectHeader(key={}, value={}, schema={})",
+                h.key,
+                h.value,
+                opt(h.schema.as_ref())
+            )
+        })
+        .collect();
+    format!(
+        "ConnectRecord{{topic='{}', kafkaPartition={}, key={}, keySchema={}, value={}, valueSchema={}, timestamp={}, headers=ConnectHeaders(headers={})}}",
+        record.topic(),
+        opt(record.kafka_partition()),
+        record.key(),
+        opt(record.key_schema()),
+        record.value(),
+        opt(record.value_schema()),
+        opt(record.timestamp()),
+        if headers.is_empty() { "".to_string() } else { format!("[{}]", headers.join(", ")) },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
