@@ -13,6 +13,7 @@ pub mod insert_header;
 pub mod predicates;
 pub mod regex_router;
 pub mod set_schema_metadata;
+pub mod timestamp_converter;
 pub mod timestamp_router;
 pub mod util;
 pub mod util_props;
@@ -36,6 +37,8 @@ pub const TRANSFORMATIONS: &[&str] = &[
     "org.apache.kafka.connect.transforms.RegexRouter",
     "org.apache.kafka.connect.transforms.SetSchemaMetadata$Key",
     "org.apache.kafka.connect.transforms.SetSchemaMetadata$Value",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Key",
+    "org.apache.kafka.connect.transforms.TimestampConverter$Value",
     "org.apache.kafka.connect.transforms.TimestampRouter",
 ];
 
