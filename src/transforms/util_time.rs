@@ -370,7 +370,12 @@ impl SimpleDateFormat {
 
     /// The instant the parsed fields denote, lenient as Java's calendar.
     fn resolve(&self, p: &Parsed) -> Option<i64> {
+        // Far beyond what a `Date` can hold: not a date (and no overflow).
+        const LIMIT: i64 = 300_000_000;
         let mut year = p.year.unwrap_or(1970);
+        if year.abs() > LIMIT {
+            return None;
+        }
         if p.era_bc {
             year = 1 - year;
         }
@@ -380,7 +385,7 @@ impl SimpleDateFormat {
                 let month0 = p.month.unwrap_or(1) - 1;
                 let y = year.checked_add(month0.div_euclid(12))?;
                 let m = (month0.rem_euclid(12) + 1) as u32;
-                if y.abs() > 300_000_000 {
+                if y.abs() > LIMIT {
                     return None;
                 }
                 days_from_civil(y, m, 1).checked_add(p.day.unwrap_or(1) - 1)?
@@ -388,7 +393,10 @@ impl SimpleDateFormat {
         };
         let hour = match p.hour_of_day {
             Some(h) => h,
-            None => p.hour.unwrap_or(0) + if p.pm == Some(true) { 12 } else { 0 },
+            None => p
+                .hour
+                .unwrap_or(0)
+                .saturating_add(if p.pm == Some(true) { 12 } else { 0 }),
         };
         let total = i128::from(days) * i128::from(MILLIS_PER_DAY)
             + i128::from(hour) * 3_600_000
@@ -756,6 +764,14 @@ mod tests {
         assert_eq!(sdf("yyyy-MM-dd").parse("2017-03"), None);
         assert_eq!(sdf("yyyy-MM-dd").parse("2017/03/15"), None);
         assert_eq!(sdf("HH:mm X").parse("09:04 Y"), None);
+        // Absurd numbers are not dates, and do not overflow.
+        assert_eq!(sdf("yyyy").parse("9223372036854775807"), None);
+        assert_eq!(sdf("G yyyy").parse("BC -9223372036854775807"), None);
+        assert_eq!(sdf("MM").parse("-9223372036854775807"), None);
+        assert_eq!(sdf("dd").parse("9223372036854775807"), None);
+        assert_eq!(sdf("hh a").parse("9223372036854775807 PM"), None);
+        assert_eq!(sdf("D").parse("9223372036854775807"), None);
+        assert!(sdf("yyyy-MM-dd").parse("1970-01--5").is_some());
     }
 
     #[test]
