@@ -77,6 +77,10 @@ pub fn transformation_by_class<R: ConnectRecord>(name: &str) -> Option<Box<dyn T
         ("SetSchemaMetadata", Some(which)) => {
             Some(Box::new(set_schema_metadata::SetSchemaMetadata::new(which)))
         }
+        ("TimestampConverter", Some(which)) => Some(Box::new(
+            timestamp_converter::TimestampConverter::new(which),
+        )),
+        ("TimestampRouter", None) => Some(Box::new(timestamp_router::TimestampRouter::default())),
         _ => None,
     };
     made

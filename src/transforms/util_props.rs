@@ -250,4 +250,67 @@ mod tests {
             "Missing required configuration \"l\" which has no default value."
         );
     }
+
+    /// The SMTs and predicates of this module resolve by Java class name
+    /// and by short name, and configure through the registry.
+    #[test]
+    fn registry_resolves_and_configures() {
+        use crate::api::record::SourceRecord;
+        use crate::transforms::{predicate_by_class, transformation_by_class};
+
+        let cases: &[(&str, &[(&str, &str)])] = &[
+            ("DropHeaders", &[("headers", "a")]),
+            ("Filter", &[]),
+            (
+                "HeaderFrom$Key",
+                &[("fields", "a"), ("headers", "b"), ("operation", "copy")],
+            ),
+            (
+                "HeaderFrom$Value",
+                &[("fields", "a"), ("headers", "b"), ("operation", "move")],
+            ),
+            ("InsertHeader", &[("header", "h"), ("value.literal", "v")]),
+            ("RegexRouter", &[("regex", "(.*)"), ("replacement", "x-$1")]),
+            ("SetSchemaMetadata$Key", &[("schema.name", "n")]),
+            ("SetSchemaMetadata$Value", &[("schema.version", "1")]),
+            ("TimestampConverter$Key", &[("target.type", "unix")]),
+            ("TimestampConverter$Value", &[("target.type", "Date")]),
+            ("TimestampRouter", &[]),
+        ];
+        for (short, pairs) in cases {
+            let props = props(pairs);
+            for name in [
+                short.to_string(),
+                format!("org.apache.kafka.connect.transforms.{short}"),
+            ] {
+                let mut t = transformation_by_class::<SourceRecord>(&name)
+                    .unwrap_or_else(|| panic!("{name} not found"));
+                t.configure(&props)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert!(!t.config().config_keys().is_empty() || *short == "Filter");
+            }
+        }
+        assert!(transformation_by_class::<SourceRecord>("HeaderFrom").is_none());
+        assert!(transformation_by_class::<SourceRecord>("RegexRouter$Key").is_none());
+
+        let tombstone = SourceRecord::new(
+            Default::default(),
+            Default::default(),
+            "t",
+            None,
+            Value::Null,
+        );
+        let mut p = predicate_by_class::<SourceRecord>(
+            "org.apache.kafka.connect.transforms.predicates.RecordIsTombstone",
+        )
+        .unwrap();
+        p.configure(&Props::new()).unwrap();
+        assert!(p.test(&tombstone));
+        let mut p = predicate_by_class::<SourceRecord>("TopicNameMatches").unwrap();
+        p.configure(&props(&[("pattern", "t")])).unwrap();
+        assert!(p.test(&tombstone));
+        let mut p = predicate_by_class::<SourceRecord>("HasHeaderKey").unwrap();
+        p.configure(&props(&[("name", "h")])).unwrap();
+        assert!(!p.test(&tombstone));
+    }
 }
