@@ -95,9 +95,11 @@ enum Item {
 pub struct SimpleDateFormat {
     pattern: String,
     items: Vec<Item>,
-    /// The first year of the century two-digit years are read in (Java:
-    /// 80 years before the format was made).
+    /// Two-digit years are read in the century that starts 80 years
+    /// before the format was made (Java's `defaultCenturyStart`): its
+    /// year and instant.
     century_start_year: i64,
+    century_start: i64,
 }
 
 impl fmt::Debug for SimpleDateFormat {
@@ -177,8 +179,9 @@ fn is_numeric(letter: char, count: usize) -> bool {
     }
 }
 
-/// What `parse` has read so far.
-#[derive(Default)]
+/// What `parse` has read so far. Values are Java `int`s; the stamps say
+/// which of competing fields was set last (as Java's calendar resolves).
+#[derive(Default, Clone)]
 struct Parsed {
     era_bc: bool,
     year: Option<i64>,
@@ -193,6 +196,19 @@ struct Parsed {
     second: i64,
     millis: i64,
     offset_minutes: Option<i64>,
+    stamp: u32,
+    date_stamp: u32,
+    day_of_year_stamp: u32,
+    hour_of_day_stamp: u32,
+    hour_stamp: u32,
+    am_pm_stamp: u32,
+}
+
+impl Parsed {
+    fn next_stamp(&mut self) -> u32 {
+        self.stamp += 1;
+        self.stamp
+    }
 }
 
 impl SimpleDateFormat {
@@ -200,17 +216,19 @@ impl SimpleDateFormat {
     /// `IllegalArgumentException` message.
     pub fn new(pattern: &str) -> Result<SimpleDateFormat, String> {
         let items = compile(pattern)?;
-        let now_year = {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
-            Fields::of(now).year
-        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        let f = Fields::of(now);
+        let century_start_year = f.year - 80;
+        let century_start =
+            days_from_civil(century_start_year, f.month, f.day) * MILLIS_PER_DAY + f.millis_of_day;
         Ok(SimpleDateFormat {
             pattern: pattern.to_string(),
             items,
-            century_start_year: now_year - 80,
+            century_start_year,
+            century_start,
         })
     }
 
@@ -249,15 +267,15 @@ impl SimpleDateFormat {
                     }
                 }
                 Item::Field { letter, count } => {
-                    let obey_count = matches!(
-                        self.items.get(i + 1),
-                        Some(Item::Field { letter: l, count: c }) if is_numeric(*l, *c)
-                    );
+                    // A field directly followed by another takes exactly
+                    // its width of digits ("yyyyMMdd").
+                    let obey_count = matches!(self.items.get(i + 1), Some(Item::Field { .. }));
                     pos = self.parse_field(&chars, pos, *letter, *count, obey_count, &mut p)?;
                 }
             }
         }
-        if pos == 0 && !self.items.is_empty() {
+        // Nothing read (an empty pattern) is a parse error too.
+        if pos == 0 {
             return None;
         }
         self.resolve(&p)
@@ -266,13 +284,15 @@ impl SimpleDateFormat {
     fn parse_field(
         &self,
         text: &[char],
-        mut pos: usize,
+        start: usize,
         letter: char,
         count: usize,
         obey_count: bool,
         p: &mut Parsed,
     ) -> Option<usize> {
-        // Spaces and tabs before a field are skipped.
+        // Spaces and tabs before a field are skipped (names are matched
+        // where the field starts, as Java does).
+        let mut pos = start;
         while matches!(text.get(pos), Some(' ') | Some('\t')) {
             pos += 1;
         }
@@ -281,39 +301,59 @@ impl SimpleDateFormat {
         }
         if is_numeric(letter, count) {
             let limit = if obey_count {
-                (pos + count).min(text.len())
+                if start + count > text.len() {
+                    return None;
+                }
+                start + count
             } else {
                 text.len()
             };
-            let (value, end) = parse_number(text, pos, limit)?;
+            let (value, end) = parse_int(text, pos, limit)?;
+            let stamp = p.next_stamp();
             match letter {
                 'y' | 'Y' => {
-                    let digits = end - pos;
-                    if count <= 2 && digits == 2 && text[pos..end].iter().all(char::is_ascii_digit)
+                    let mut year = value;
+                    p.ambiguous_year = false;
+                    if count <= 2
+                        && end - pos == 2
+                        && text[pos..end].iter().all(char::is_ascii_digit)
                     {
-                        let start = self.century_start_year;
-                        let base = start.div_euclid(100) * 100;
-                        let year = base
-                            + value
-                            + if value < start.rem_euclid(100) {
-                                100
-                            } else {
-                                0
-                            };
-                        p.year = Some(year);
-                        p.ambiguous_year = true;
-                    } else {
-                        p.year = Some(value);
-                        p.ambiguous_year = false;
+                        let start_year = self.century_start_year;
+                        let ambiguous = start_year.rem_euclid(100);
+                        p.ambiguous_year = value == ambiguous;
+                        year += start_year.div_euclid(100) * 100
+                            + if value < ambiguous { 100 } else { 0 };
                     }
+                    p.year = Some(year);
                 }
-                'M' | 'L' => p.month = Some(value),
-                'd' => p.day = Some(value),
-                'D' => p.day_of_year = Some(value),
-                'H' => p.hour_of_day = Some(value),
-                'k' => p.hour_of_day = Some(if value == 24 { 0 } else { value }),
-                'K' => p.hour = Some(value),
-                'h' => p.hour = Some(if value == 12 { 0 } else { value }),
+                'M' | 'L' => {
+                    p.month = Some(value);
+                    p.date_stamp = stamp;
+                }
+                'd' => {
+                    p.day = Some(value);
+                    p.date_stamp = stamp;
+                }
+                'D' => {
+                    p.day_of_year = Some(value);
+                    p.day_of_year_stamp = stamp;
+                }
+                'H' => {
+                    p.hour_of_day = Some(value);
+                    p.hour_of_day_stamp = stamp;
+                }
+                'k' => {
+                    p.hour_of_day = Some(if value == 24 { 0 } else { value });
+                    p.hour_of_day_stamp = stamp;
+                }
+                'K' => {
+                    p.hour = Some(value);
+                    p.hour_stamp = stamp;
+                }
+                'h' => {
+                    p.hour = Some(if value == 12 { 0 } else { value });
+                    p.hour_stamp = stamp;
+                }
                 'm' => p.minute = value,
                 's' => p.second = value,
                 'S' => p.millis = value,
@@ -324,24 +364,26 @@ impl SimpleDateFormat {
         }
         match letter {
             'G' => {
-                let (index, end) = match_names(text, pos, &ERAS)?;
+                let (index, end) = match_names(text, start, &ERAS)?;
                 p.era_bc = index == 0;
                 Some(end)
             }
             'M' | 'L' => {
-                let (index, end) = match_names(text, pos, &MONTHS)
-                    .or_else(|| match_names(text, pos, &SHORT_MONTHS))?;
+                let (index, end) = match_names(text, start, &MONTHS)
+                    .or_else(|| match_names(text, start, &SHORT_MONTHS))?;
                 p.month = Some(index as i64 + 1);
+                p.date_stamp = p.next_stamp();
                 Some(end)
             }
             'E' => {
-                let (_, end) = match_names(text, pos, &WEEKDAYS)
-                    .or_else(|| match_names(text, pos, &SHORT_WEEKDAYS))?;
+                let (_, end) = match_names(text, start, &WEEKDAYS)
+                    .or_else(|| match_names(text, start, &SHORT_WEEKDAYS))?;
                 Some(end)
             }
             'a' => {
-                let (index, end) = match_names(text, pos, &AM_PM)?;
+                let (index, end) = match_names(text, start, &AM_PM)?;
                 p.pm = Some(index == 1);
+                p.am_pm_stamp = p.next_stamp();
                 Some(end)
             }
             'z' | 'Z' => {
@@ -370,33 +412,29 @@ impl SimpleDateFormat {
 
     /// The instant the parsed fields denote, lenient as Java's calendar.
     fn resolve(&self, p: &Parsed) -> Option<i64> {
-        // Far beyond what a `Date` can hold: not a date (and no overflow).
-        const LIMIT: i64 = 300_000_000;
         let mut year = p.year.unwrap_or(1970);
-        if year.abs() > LIMIT {
-            return None;
-        }
         if p.era_bc {
             year = 1 - year;
         }
-        let days = match (p.day_of_year, p.day, p.month) {
-            (Some(doy), None, None) => days_from_civil(year, 1, 1).checked_add(doy - 1)?,
-            _ => {
-                let month0 = p.month.unwrap_or(1) - 1;
-                let y = year.checked_add(month0.div_euclid(12))?;
-                let m = (month0.rem_euclid(12) + 1) as u32;
-                if y.abs() > LIMIT {
-                    return None;
-                }
-                days_from_civil(y, m, 1).checked_add(p.day.unwrap_or(1) - 1)?
-            }
+        let days = if p.day_of_year.is_some() && p.day_of_year_stamp > p.date_stamp {
+            days_from_civil(year, 1, 1) + p.day_of_year.unwrap_or(1) - 1
+        } else {
+            let month0 = p.month.unwrap_or(1) - 1;
+            let y = year + month0.div_euclid(12);
+            let m = (month0.rem_euclid(12) + 1) as u32;
+            days_from_civil(y, m, 1) + p.day.unwrap_or(1) - 1
         };
+        // Java's calendar: HOUR with AM_PM when both were set after
+        // HOUR_OF_DAY, else HOUR_OF_DAY when set, else whichever is set.
+        let hour_and_am_pm = if p.hour.is_some() && p.pm.is_some() {
+            p.hour_stamp.max(p.am_pm_stamp)
+        } else {
+            0
+        };
+        let twelve_hour = p.hour.unwrap_or(0) + if p.pm == Some(true) { 12 } else { 0 };
         let hour = match p.hour_of_day {
-            Some(h) => h,
-            None => p
-                .hour
-                .unwrap_or(0)
-                .saturating_add(if p.pm == Some(true) { 12 } else { 0 }),
+            Some(h) if p.hour_of_day_stamp > hour_and_am_pm => h,
+            _ => twelve_hour,
         };
         let total = i128::from(days) * i128::from(MILLIS_PER_DAY)
             + i128::from(hour) * 3_600_000
@@ -404,16 +442,14 @@ impl SimpleDateFormat {
             + i128::from(p.second) * 1000
             + i128::from(p.millis)
             - i128::from(p.offset_minutes.unwrap_or(0)) * 60_000;
-        let mut millis = i64::try_from(total).ok()?;
-        if p.ambiguous_year {
-            // A two-digit year before the century start moves a century on.
-            let start = days_from_civil(self.century_start_year, 1, 1) * MILLIS_PER_DAY;
-            if millis < start {
-                millis = millis.checked_add(
-                    days_from_civil(year + 100, 1, 1) * MILLIS_PER_DAY
-                        - days_from_civil(year, 1, 1) * MILLIS_PER_DAY,
-                )?;
-            }
+        let millis = i64::try_from(total).ok()?;
+        if p.ambiguous_year && millis < self.century_start {
+            // The ambiguous two-digit year is the one a century later.
+            let mut later = p.clone();
+            later.year = Some(self.century_start_year + 100);
+            later.ambiguous_year = false;
+            later.era_bc = false;
+            return self.resolve(&later);
         }
         Some(millis)
     }
@@ -547,26 +583,34 @@ fn format_field(out: &mut String, f: &Fields, letter: char, count: usize) {
     }
 }
 
-/// An integer (with an optional minus sign) in `text[pos..limit]`.
-fn parse_number(text: &[char], pos: usize, limit: usize) -> Option<(i64, usize)> {
+/// An integer (with an optional minus sign) in `text[pos..limit]`, as
+/// Java's `DecimalFormat.parse(...).intValue()` gives it: a `long` cut to
+/// an `int`, a larger number (a `double`) saturated.
+fn parse_int(text: &[char], pos: usize, limit: usize) -> Option<(i64, usize)> {
     let mut i = pos;
-    let negative = text.get(i) == Some(&'-') && i < limit;
+    let negative = i < limit && text.get(i) == Some(&'-');
     if negative {
         i += 1;
     }
     let start = i;
-    let mut value: i64 = 0;
+    let mut value: i128 = 0;
     while i < limit {
-        let Some(d) = text[i].to_digit(10) else {
+        let Some(d) = text.get(i).and_then(|c| c.to_digit(10)) else {
             break;
         };
-        value = value.checked_mul(10)?.checked_add(i64::from(d))?;
+        value = (value * 10 + i128::from(d)).min(i128::from(u64::MAX));
         i += 1;
     }
     if i == start {
         return None;
     }
-    Some((if negative { -value } else { value }, i))
+    let value = if negative { -value } else { value };
+    let int = match i64::try_from(value) {
+        Ok(long) => i64::from(long as i32),
+        Err(_) if negative => i64::from(i32::MIN),
+        Err(_) => i64::from(i32::MAX),
+    };
+    Some((int, i))
 }
 
 /// The longest of `names` at `pos`, ignoring case: (index, end).
@@ -760,17 +804,38 @@ mod tests {
             sdf("HH:mm").parse("  09:04"),
             Some(9 * 3_600_000 + 4 * 60_000)
         );
+        // AM/PM only counts with a 12-hour field.
+        let hm = |h: i64, m: i64| Some(h * 3_600_000 + m * 60_000);
+        assert_eq!(sdf("HH:mm a").parse("09:04 PM"), hm(9, 4));
+        assert_eq!(sdf("hh:mm a").parse("09:04 PM"), hm(21, 4));
+        assert_eq!(sdf("hh:mm a").parse("12:04 AM"), hm(0, 4));
+        assert_eq!(sdf("KK a").parse("11 PM"), hm(23, 0));
+        assert_eq!(sdf("kk:mm").parse("24:30"), hm(0, 30));
         assert_eq!(sdf("yyyy").parse("x2017"), None);
         assert_eq!(sdf("yyyy-MM-dd").parse("2017-03"), None);
         assert_eq!(sdf("yyyy-MM-dd").parse("2017/03/15"), None);
         assert_eq!(sdf("HH:mm X").parse("09:04 Y"), None);
-        // Absurd numbers are not dates, and do not overflow.
-        assert_eq!(sdf("yyyy").parse("9223372036854775807"), None);
-        assert_eq!(sdf("G yyyy").parse("BC -9223372036854775807"), None);
-        assert_eq!(sdf("MM").parse("-9223372036854775807"), None);
-        assert_eq!(sdf("dd").parse("9223372036854775807"), None);
-        assert_eq!(sdf("hh a").parse("9223372036854775807 PM"), None);
-        assert_eq!(sdf("D").parse("9223372036854775807"), None);
+        // Numbers are Java ints: huge ones wrap or saturate, never overflow.
+        assert!(sdf("yyyy").parse("9223372036854775807").is_some());
+        assert!(sdf("G yyyy").parse("BC -9223372036854775807").is_some());
+        assert!(sdf("MM").parse("-99999999999999999999999").is_some());
+        assert!(sdf("dd").parse("9223372036854775807").is_some());
+        assert!(sdf("hh a").parse("9223372036854775807 PM").is_some());
+        assert!(sdf("D").parse("9223372036854775807").is_some());
+        assert_eq!(
+            sdf("yyyy").parse("4294969266"),
+            sdf("yyyy").parse("1970"),
+            "a long cut to an int"
+        );
+        // Names are matched where the field starts, numbers after spaces.
+        assert_eq!(sdf("MMM").parse(" Mar"), None);
+        assert!(sdf("MM").parse(" 03").is_some());
+        // A width at the end of the text is a parse error.
+        assert_eq!(
+            sdf("yyyyMMdd").parse("2017031"),
+            sdf("yyyyMMdd").parse("20170301")
+        );
+        assert_eq!(sdf("yyyyMMdd").parse("201703"), None);
         assert!(sdf("yyyy-MM-dd").parse("1970-01--5").is_some());
     }
 
