@@ -138,6 +138,12 @@ impl HeaderFrom {
                 })?
                 .schema
                 .clone();
+            // `ConnectHeaders.add` checks that a null fits the schema.
+            if field_value.is_null() && !field_schema.is_optional() {
+                return Err(ConnectError::data(format!(
+                    "A null value requires an optional schema but was {field_schema}"
+                )));
+            }
             headers.push(ConnectHeader {
                 key: header_name.clone(),
                 schema: Some(field_schema),

@@ -5,7 +5,8 @@
 //! The common differences of syntax are translated: `\Q...\E` quoting,
 //! possessive quantifiers (`a*+`) and atomic groups (`(?>...)`, matched as
 //! plain ones), the ASCII meaning of `\d`, `\w`, `\s` and their negations,
-//! `\Z`, and the POSIX classes `\p{Lower}`, `\p{Alpha}`... What the crate
+//! `\h`, `\v`, `\R`, `\Z`, `\e`, octal `\0nn`, and the POSIX classes
+//! `\p{Lower}`, `\p{Alpha}`... What the crate
 //! cannot do (back-references, look-around) is a clear error when the
 //! pattern is compiled, that is when the SMT is configured.
 
@@ -240,6 +241,41 @@ fn translate(java: &str) -> Result<String, String> {
                     's' => out.push_str(r"[ \t\n\x0B\x0C\r]"),
                     'S' => out.push_str(r"[^ \t\n\x0B\x0C\r]"),
                     'Z' if class_depth == 0 => out.push_str(r"(?:\n?\z)"),
+                    'h' => out.push_str(
+                        r"[ \t\xA0\x{1680}\x{180e}\x{2000}-\x{200a}\x{202f}\x{205f}\x{3000}]",
+                    ),
+                    'H' => out.push_str(
+                        r"[^ \t\xA0\x{1680}\x{180e}\x{2000}-\x{200a}\x{202f}\x{205f}\x{3000}]",
+                    ),
+                    'v' => out.push_str(r"[\n\x0B\x0C\r\x{85}\x{2028}\x{2029}]"),
+                    'V' => out.push_str(r"[^\n\x0B\x0C\r\x{85}\x{2028}\x{2029}]"),
+                    'R' if class_depth == 0 => {
+                        out.push_str(r"(?:\r\n|[\n\x0B\x0C\r\x{85}\x{2028}\x{2029}])")
+                    }
+                    'e' => out.push_str(r"\x1B"),
+                    'a' => out.push_str(r"\x07"),
+                    // `\0` and one to three octal digits (at most 0377).
+                    '0' => {
+                        let mut value = 0u32;
+                        let mut digits = 0;
+                        while digits < 3 {
+                            let Some(d) = chars.get(i).and_then(|c| c.to_digit(8)) else {
+                                break;
+                            };
+                            if value * 8 + d > 0o377 {
+                                break;
+                            }
+                            value = value * 8 + d;
+                            digits += 1;
+                            i += 1;
+                        }
+                        if digits == 0 {
+                            return Err(format!(
+                                "Illegal octal escape sequence near index {i}\n{java}"
+                            ));
+                        }
+                        out.push_str(&format!(r"\x{{{value:X}}}"));
+                    }
                     'p' | 'P' if chars.get(i) == Some(&'{') => {
                         let close = chars[i..].iter().position(|&ch| ch == '}');
                         let name: Option<String> =
@@ -353,6 +389,10 @@ mod tests {
         assert!(JavaRegex::new(r"[\w-]+").unwrap().matches("a-b_c"));
         assert!(JavaRegex::new(r"[a-z&&[^b]]+").unwrap().matches("ac"));
         assert!(!JavaRegex::new(r"[a-z&&[^b]]+").unwrap().matches("ab"));
+        assert!(JavaRegex::new(r"a\hb\vc").unwrap().matches("a\u{3000}b\nc"));
+        assert!(JavaRegex::new(r"\0101\e").unwrap().matches("A\u{1b}"));
+        assert!(JavaRegex::new(r"[\h]").unwrap().matches(" "));
+        assert!(JavaRegex::new(r"a\Rb").unwrap().matches("a\r\nb"));
     }
 
     #[test]
