@@ -769,6 +769,61 @@ mod tests {
     }
 
     #[test]
+    fn struct_default_is_converted_too() {
+        let inner = SchemaBuilder::struct_()
+            .field("ts", Schema::int64())
+            .field("other", Schema::string())
+            .build();
+        let default = Struct::new(inner.clone())
+            .put("ts", Value::Int64(86_400_000))
+            .unwrap()
+            .put("other", Value::from("d"))
+            .unwrap();
+        let mut b = SchemaBuilder::struct_()
+            .optional()
+            .default_value(Value::Struct(default));
+        for f in inner.fields() {
+            b = b.field(f.name.clone(), f.schema.clone());
+        }
+        let schema = b.build();
+        let x = value_xform(&[("target.type", "Date"), ("field", "ts")]);
+        let out = apply(&x, Some(schema), Value::Null);
+        assert_eq!(out.value, Value::Null);
+        let updated = out.value_schema.unwrap();
+        assert!(updated.is_optional());
+        assert_eq!(updated.field("ts").unwrap().schema, Date::schema());
+        let Some(Value::Struct(d)) = updated.default_value() else {
+            panic!("no struct default")
+        };
+        assert_eq!(d.get("ts"), Some(&Value::Date(1)));
+        assert_eq!(d.get("other"), Some(&Value::from("d")));
+    }
+
+    #[test]
+    fn works_on_sink_records() {
+        use crate::api::record::{SinkRecord, TimestampType};
+        let x = value_xform(&[("target.type", "string"), ("format", "yyyy-MM-dd")]);
+        let record = SinkRecord {
+            topic: "t".to_string(),
+            partition: 3,
+            offset: 42,
+            timestamp: Some(5),
+            timestamp_type: TimestampType::CreateTime,
+            key_schema: None,
+            key: Value::Null,
+            value_schema: Some(Timestamp::schema()),
+            value: Value::Timestamp(DATE_PLUS_TIME_UNIX),
+            headers: Vec::new(),
+        };
+        let out = Transformation::<SinkRecord>::apply(&x, record)
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.value, Value::from("1970-01-02"));
+        assert_eq!(out.value_schema, Some(Schema::string()));
+        assert_eq!((out.partition, out.offset), (3, 42));
+    }
+
+    #[test]
     fn unix_precisions() {
         let struct_of = |v: i64| {
             let schema = SchemaBuilder::struct_()

@@ -129,6 +129,16 @@ mod tests {
     }
 
     #[test]
+    fn javas_own_case() {
+        let x = router(&[]).unwrap();
+        let out = x
+            .apply(record("test", Some(1_483_425_001_864)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.topic, "test-20170103");
+    }
+
+    #[test]
     fn custom_formats() {
         let x = router(&[
             ("topic.format", "${timestamp}/${topic}/${topic}"),
