@@ -11,8 +11,10 @@
 //! skipped, a numeric field directly followed by another numeric field
 //! takes exactly its width (`yyyyMMdd`), text after the pattern is ignored,
 //! and a zone in the text (`z`, `Z`, `X`) overrides UTC. Known
-//! simplifications: days are proleptic Gregorian (Java switches to the
-//! Julian calendar before 1582-10-15); week fields (`Y w W F u E`) are read
+//! Dates before 1582-10-15 are in the Julian calendar, as Java's
+//! `GregorianCalendar` shows them (so the instant of proleptic 0001-01-01
+//! prints as `0001-01-03`). Known simplifications: week fields
+//! (`Y w W F u E`) are read
 //! but do not move the date; zone names beyond the common abbreviations
 //! (`UTC`, `GMT`, `EST`, `PST`, `CET`...) are not recognised.
 
@@ -123,12 +125,12 @@ struct Fields {
 impl Fields {
     fn of(millis: i64) -> Fields {
         let days = millis.div_euclid(MILLIS_PER_DAY);
-        let (year, month, day) = civil_from_days(days);
+        let (year, month, day) = date_of_days(days);
         Fields {
             year,
             month,
             day,
-            day_of_year: days - days_from_civil(year, 1, 1) + 1,
+            day_of_year: days - first_day_of_year(year) + 1,
             weekday: weekday(days),
             millis_of_day: millis.rem_euclid(MILLIS_PER_DAY),
             days,
@@ -141,10 +143,76 @@ fn weekday(days: i64) -> usize {
     (days + 4).rem_euclid(7) as usize
 }
 
+// --- Java's GregorianCalendar: Julian before 1582-10-15 ---------------------------
+
+/// Days since 1970-01-01 of 1582-10-15, the first Gregorian day.
+const GREGORIAN_CUTOVER_DAYS: i64 = -141_427;
+const GREGORIAN_CUTOVER_YEAR: i64 = 1582;
+/// The Julian day number of 1970-01-01.
+const EPOCH_JDN: i64 = 2_440_588;
+
+/// Days since 1970-01-01 of a Julian-calendar date (month 1..=12).
+fn days_from_julian(year: i64, month: u32, day: u32) -> i64 {
+    let a = (14 - i64::from(month)) / 12;
+    let y = year + 4800 - a;
+    let m = i64::from(month) + 12 * a - 3;
+    let jdn = i64::from(day) + (153 * m + 2) / 5 + 365 * y + y.div_euclid(4) - 32083;
+    jdn - EPOCH_JDN
+}
+
+/// The Julian-calendar date of a day count since 1970-01-01.
+fn julian_from_days(days: i64) -> (i64, u32, u32) {
+    let c = days + EPOCH_JDN + 32082;
+    let d = (4 * c + 3).div_euclid(1461);
+    let e = c - (1461 * d).div_euclid(4);
+    let m = (5 * e + 2) / 153;
+    let day = (e - (153 * m + 2) / 5 + 1) as u32;
+    let month = (m + 3 - 12 * (m / 10)) as u32;
+    let year = d - 4800 + m / 10;
+    (year, month, day)
+}
+
+/// The calendar date Java shows for a day: Gregorian from 1582-10-15,
+/// Julian before.
+fn date_of_days(days: i64) -> (i64, u32, u32) {
+    if days >= GREGORIAN_CUTOVER_DAYS {
+        civil_from_days(days)
+    } else {
+        julian_from_days(days)
+    }
+}
+
+/// The day of January 1st of `year` in Java's calendar.
+fn first_day_of_year(year: i64) -> i64 {
+    if year > GREGORIAN_CUTOVER_YEAR {
+        days_from_civil(year, 1, 1)
+    } else {
+        days_from_julian(year, 1, 1)
+    }
+}
+
+/// The day of a date in Java's lenient calendar (`month` normalised, `day`
+/// any count): Julian before the cutover year, Gregorian after; in 1582 the
+/// Gregorian reading if it falls on or after the cutover, else the Julian
+/// one (which is also what the ten days that do not exist read as).
+fn days_of_date(year: i64, month: u32, day: i64) -> i64 {
+    let gregorian = || days_from_civil(year, month, 1) + day - 1;
+    let julian = || days_from_julian(year, month, 1) + day - 1;
+    if year > GREGORIAN_CUTOVER_YEAR {
+        gregorian()
+    } else if year < GREGORIAN_CUTOVER_YEAR {
+        julian()
+    } else if gregorian() >= GREGORIAN_CUTOVER_DAYS {
+        gregorian()
+    } else {
+        julian()
+    }
+}
+
 /// The first day of week 1 of `year` with Sunday-first weeks and at least
 /// one day of the year in the first week (the `en_US` rules).
 fn week_one_start(year: i64) -> i64 {
-    let jan1 = days_from_civil(year, 1, 1);
+    let jan1 = first_day_of_year(year);
     jan1 - weekday(jan1) as i64
 }
 
@@ -222,8 +290,9 @@ impl SimpleDateFormat {
             .unwrap_or(0);
         let f = Fields::of(now);
         let century_start_year = f.year - 80;
-        let century_start =
-            days_from_civil(century_start_year, f.month, f.day) * MILLIS_PER_DAY + f.millis_of_day;
+        let century_start = days_of_date(century_start_year, f.month, i64::from(f.day))
+            * MILLIS_PER_DAY
+            + f.millis_of_day;
         Ok(SimpleDateFormat {
             pattern: pattern.to_string(),
             items,
@@ -417,12 +486,14 @@ impl SimpleDateFormat {
             year = 1 - year;
         }
         let days = if p.day_of_year.is_some() && p.day_of_year_stamp > p.date_stamp {
-            days_from_civil(year, 1, 1) + p.day_of_year.unwrap_or(1) - 1
+            first_day_of_year(year) + p.day_of_year.unwrap_or(1) - 1
         } else {
+            // Lenient: months past December roll into later years, days
+            // past the month's end into later months.
             let month0 = p.month.unwrap_or(1) - 1;
             let y = year + month0.div_euclid(12);
             let m = (month0.rem_euclid(12) + 1) as u32;
-            days_from_civil(y, m, 1) + p.day.unwrap_or(1) - 1
+            days_of_date(y, m, p.day.unwrap_or(1))
         };
         // Java's calendar: HOUR with AM_PM when both were set after
         // HOUR_OF_DAY, else HOUR_OF_DAY when set, else whichever is set.
@@ -743,6 +814,43 @@ mod tests {
     }
 
     #[test]
+    fn julian_before_the_gregorian_cutover() {
+        let f = sdf("yyyy-MM-dd G EEE D");
+        let day = |d: i64| d * MILLIS_PER_DAY;
+        assert_eq!(
+            f.format(day(GREGORIAN_CUTOVER_DAYS)),
+            "1582-10-15 AD Fri 278"
+        );
+        assert_eq!(
+            f.format(day(GREGORIAN_CUTOVER_DAYS - 1)),
+            "1582-10-04 AD Thu 277"
+        );
+        // Proleptic Gregorian 0001-01-01 (a common "minimum date").
+        let min = days_from_civil(1, 1, 1);
+        assert_eq!(f.format(day(min)), "0001-01-03 AD Mon 3");
+        assert_eq!(
+            f.format(day(days_from_civil(0, 12, 31))),
+            "0001-01-02 AD Sun 2"
+        );
+        assert_eq!(f.format(day(min - 3)), "0001-12-31 BC Fri 366");
+        let p = sdf("yyyy-MM-dd");
+        assert_eq!(p.parse("0001-01-03"), Some(day(min)));
+        assert_eq!(p.parse("1582-10-04"), Some(day(GREGORIAN_CUTOVER_DAYS - 1)));
+        assert_eq!(p.parse("1582-10-15"), Some(day(GREGORIAN_CUTOVER_DAYS)));
+        // Lenient: the ten days that do not exist read as Julian dates.
+        assert_eq!(p.parse("1582-10-10"), Some(day(GREGORIAN_CUTOVER_DAYS + 5)));
+        assert_eq!(p.parse("1582-09-45"), p.parse("1582-10-15"));
+        assert_eq!(
+            p.parse("1000-02-29"),
+            Some(day(days_from_julian(1000, 2, 29)))
+        );
+        for d in [-800_000i64, -141_428, -719_162, 0, 10_000] {
+            let (y, m, dd) = julian_from_days(d);
+            assert_eq!(days_from_julian(y, m, dd), d);
+        }
+    }
+
+    #[test]
     fn week_fields_follow_us_rules() {
         // 2016-01-01 was a Friday: week 1 of 2016 starts on Sunday 2015-12-27.
         let dec27 = days_from_civil(2015, 12, 27) * MILLIS_PER_DAY;
@@ -851,7 +959,7 @@ mod tests {
         }
         // Four digits and a pattern of four letters are taken as written.
         assert_eq!(
-            civil_from_days(sdf("yyyy").parse("0017").unwrap() / MILLIS_PER_DAY).0,
+            date_of_days(sdf("yyyy").parse("0017").unwrap() / MILLIS_PER_DAY).0,
             17
         );
     }
