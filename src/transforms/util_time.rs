@@ -7,16 +7,20 @@
 //! text in single quotes is literal (`''` is a quote).
 //!
 //! `parse` is lenient as Java's default: out-of-range fields roll over
-//! (month 13 is January of the next year), spaces before a field are
-//! skipped, a numeric field directly followed by another numeric field
-//! takes exactly its width (`yyyyMMdd`), text after the pattern is ignored,
-//! and a zone in the text (`z`, `Z`, `X`) overrides UTC. Known
+//! (month 13 is January of the next year), spaces before a numeric field
+//! are skipped, a field directly followed by another field takes exactly
+//! its width (`yyyyMMdd`), numbers are Java `int`s, text after the pattern
+//! is ignored, and a zone in the text (`z`, `Z`, `X`) overrides UTC. The
+//! date is resolved from the fields as Java's calendar does (US weeks:
+//! Sunday first; the group of fields set last wins; a week year `Y` set
+//! after the year gives the first day of its week, the well-known
+//! `YYYY-MM-dd` surprise).
+//!
 //! Dates before 1582-10-15 are in the Julian calendar, as Java's
 //! `GregorianCalendar` shows them (so the instant of proleptic 0001-01-01
-//! prints as `0001-01-03`). Known simplifications: week fields
-//! (`Y w W F u E`) are read
-//! but do not move the date; zone names beyond the common abbreviations
-//! (`UTC`, `GMT`, `EST`, `PST`, `CET`...) are not recognised.
+//! prints as `0001-01-03`). Known simplification: zone names other than
+//! the common abbreviations (`UTC`, `GMT`, `EST`, `PST`, `CET`...) and
+//! their long UTC/GMT names are not recognised.
 
 use std::fmt;
 
@@ -247,16 +251,23 @@ fn is_numeric(letter: char, count: usize) -> bool {
     }
 }
 
-/// What `parse` has read so far. Values are Java `int`s; the stamps say
-/// which of competing fields was set last (as Java's calendar resolves).
+/// What `parse` has read so far: Java `int` values, and for the fields
+/// Java's calendar weighs against each other the stamp of when each was
+/// set (0: not set), as `Calendar.selectFields` resolves them.
 #[derive(Default, Clone)]
 struct Parsed {
     era_bc: bool,
     year: Option<i64>,
+    week_year: Option<i64>,
     ambiguous_year: bool,
     month: Option<i64>,
     day: Option<i64>,
     day_of_year: Option<i64>,
+    /// Java's `DAY_OF_WEEK`: 1 = Sunday.
+    day_of_week: Option<i64>,
+    week_of_year: Option<i64>,
+    week_of_month: Option<i64>,
+    day_of_week_in_month: Option<i64>,
     hour_of_day: Option<i64>,
     hour: Option<i64>,
     pm: Option<bool>,
@@ -265,8 +276,15 @@ struct Parsed {
     millis: i64,
     offset_minutes: Option<i64>,
     stamp: u32,
-    date_stamp: u32,
+    year_stamp: u32,
+    week_year_stamp: u32,
+    month_stamp: u32,
+    day_stamp: u32,
     day_of_year_stamp: u32,
+    day_of_week_stamp: u32,
+    week_of_year_stamp: u32,
+    week_of_month_stamp: u32,
+    day_of_week_in_month_stamp: u32,
     hour_of_day_stamp: u32,
     hour_stamp: u32,
     am_pm_stamp: u32,
@@ -393,19 +411,46 @@ impl SimpleDateFormat {
                         year += start_year.div_euclid(100) * 100
                             + if value < ambiguous { 100 } else { 0 };
                     }
-                    p.year = Some(year);
+                    if letter == 'y' {
+                        p.year = Some(year);
+                        p.year_stamp = stamp;
+                    } else {
+                        p.week_year = Some(year);
+                        p.week_year_stamp = stamp;
+                    }
                 }
                 'M' | 'L' => {
                     p.month = Some(value);
-                    p.date_stamp = stamp;
+                    p.month_stamp = stamp;
                 }
                 'd' => {
                     p.day = Some(value);
-                    p.date_stamp = stamp;
+                    p.day_stamp = stamp;
                 }
                 'D' => {
                     p.day_of_year = Some(value);
                     p.day_of_year_stamp = stamp;
+                }
+                'w' => {
+                    p.week_of_year = Some(value);
+                    p.week_of_year_stamp = stamp;
+                }
+                'W' => {
+                    p.week_of_month = Some(value);
+                    p.week_of_month_stamp = stamp;
+                }
+                'F' => {
+                    p.day_of_week_in_month = Some(value);
+                    p.day_of_week_in_month_stamp = stamp;
+                }
+                'u' => {
+                    // ISO day number (1 = Monday) to Java's DAY_OF_WEEK.
+                    p.day_of_week = Some(if (1..=7).contains(&value) {
+                        value % 7 + 1
+                    } else {
+                        value
+                    });
+                    p.day_of_week_stamp = stamp;
                 }
                 'H' => {
                     p.hour_of_day = Some(value);
@@ -426,7 +471,6 @@ impl SimpleDateFormat {
                 'm' => p.minute = value,
                 's' => p.second = value,
                 'S' => p.millis = value,
-                // Week fields are read but do not move the date.
                 _ => {}
             }
             return Some(end);
@@ -441,12 +485,14 @@ impl SimpleDateFormat {
                 let (index, end) = match_names(text, start, &MONTHS)
                     .or_else(|| match_names(text, start, &SHORT_MONTHS))?;
                 p.month = Some(index as i64 + 1);
-                p.date_stamp = p.next_stamp();
+                p.month_stamp = p.next_stamp();
                 Some(end)
             }
             'E' => {
-                let (_, end) = match_names(text, start, &WEEKDAYS)
+                let (index, end) = match_names(text, start, &WEEKDAYS)
                     .or_else(|| match_names(text, start, &SHORT_WEEKDAYS))?;
+                p.day_of_week = Some(index as i64 + 1);
+                p.day_of_week_stamp = p.next_stamp();
                 Some(end)
             }
             'a' => {
@@ -481,20 +527,7 @@ impl SimpleDateFormat {
 
     /// The instant the parsed fields denote, lenient as Java's calendar.
     fn resolve(&self, p: &Parsed) -> Option<i64> {
-        let mut year = p.year.unwrap_or(1970);
-        if p.era_bc {
-            year = 1 - year;
-        }
-        let days = if p.day_of_year.is_some() && p.day_of_year_stamp > p.date_stamp {
-            first_day_of_year(year) + p.day_of_year.unwrap_or(1) - 1
-        } else {
-            // Lenient: months past December roll into later years, days
-            // past the month's end into later months.
-            let month0 = p.month.unwrap_or(1) - 1;
-            let y = year + month0.div_euclid(12);
-            let m = (month0.rem_euclid(12) + 1) as u32;
-            days_of_date(y, m, p.day.unwrap_or(1))
-        };
+        let days = resolve_date(p);
         // Java's calendar: HOUR with AM_PM when both were set after
         // HOUR_OF_DAY, else HOUR_OF_DAY when set, else whichever is set.
         let hour_and_am_pm = if p.hour.is_some() && p.pm.is_some() {
@@ -523,6 +556,197 @@ impl SimpleDateFormat {
             return self.resolve(&later);
         }
         Some(millis)
+    }
+}
+
+/// Java's `getDayOfWeekDateOnOrBefore`: the day on or before `days` that
+/// is a `day_of_week` (1 = Sunday; other numbers wrap, leniently).
+fn day_of_week_on_or_before(days: i64, day_of_week: i64) -> i64 {
+    // Java counts in Rata Die days (1 = 0001-01-01 Gregorian, a Monday).
+    let fixed = days + 719_163 - (day_of_week - 1);
+    days - fixed.rem_euclid(7)
+}
+
+fn aggregate(a: u32, b: u32) -> u32 {
+    if a == 0 || b == 0 {
+        0
+    } else {
+        a.max(b)
+    }
+}
+
+/// How the day within the year is given (Java's `selectFields`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateFields {
+    MonthDay,
+    MonthWeek,
+    MonthDayOfWeekInMonth,
+    DayOfYear,
+    WeekOfYear,
+}
+
+fn select_date_fields(p: &Parsed) -> DateFields {
+    let dow = p.day_of_week_stamp;
+    let mut dom = p.day_stamp;
+    let mut wom = aggregate(p.week_of_month_stamp, dow);
+    let mut dowim = aggregate(p.day_of_week_in_month_stamp, dow);
+    let doy = p.day_of_year_stamp;
+    let mut woy = aggregate(p.week_of_year_stamp, dow);
+    let mut best = dom.max(wom).max(dowim).max(doy).max(woy);
+    if best == 0 {
+        // No complete group: a week field alone, DAY_OF_WEEK alone as
+        // DAY_OF_WEEK_IN_MONTH, else MONTH alone (or nothing) as a day.
+        wom = p.week_of_month_stamp;
+        dowim = p.day_of_week_in_month_stamp.max(dow);
+        woy = p.week_of_year_stamp;
+        best = wom.max(dowim).max(woy);
+        if best == 0 {
+            dom = p.month_stamp;
+            best = dom;
+        }
+    }
+    if best == dom
+        || (best == wom && p.week_of_month_stamp >= p.week_of_year_stamp)
+        || (best == dowim && p.day_of_week_in_month_stamp >= p.week_of_year_stamp)
+    {
+        if best == dom {
+            DateFields::MonthDay
+        } else if wom == dowim {
+            if p.week_of_month_stamp >= p.day_of_week_in_month_stamp {
+                DateFields::MonthWeek
+            } else {
+                DateFields::MonthDayOfWeekInMonth
+            }
+        } else if best == wom {
+            DateFields::MonthWeek
+        } else {
+            DateFields::MonthDayOfWeekInMonth
+        }
+    } else if best == doy {
+        DateFields::DayOfYear
+    } else {
+        DateFields::WeekOfYear
+    }
+}
+
+/// The calendar a year is computed in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Calendar {
+    Gregorian,
+    Julian,
+}
+
+fn first_of_month(calendar: Calendar, year: i64, month: u32) -> i64 {
+    match calendar {
+        Calendar::Gregorian => days_from_civil(year, month, 1),
+        Calendar::Julian => days_from_julian(year, month, 1),
+    }
+}
+
+/// Java's `GregorianCalendar.getFixedDate` (US weeks: Sunday first, one
+/// day is enough for the first week), in days since 1970-01-01.
+fn fixed_date(calendar: Calendar, year: i64, fields: DateFields, p: &Parsed) -> i64 {
+    const SUNDAY: i64 = 1;
+    let with_month = matches!(
+        fields,
+        DateFields::MonthDay | DateFields::MonthWeek | DateFields::MonthDayOfWeekInMonth
+    );
+    let (mut year, mut month0) = (year, 0);
+    if with_month {
+        let m = p.month.unwrap_or(1) - 1;
+        year += m.div_euclid(12);
+        month0 = m.rem_euclid(12);
+    }
+    let first = first_of_month(calendar, year, month0 as u32 + 1);
+    let first_week_start = |start: i64| {
+        let sunday = day_of_week_on_or_before(start + 6, SUNDAY);
+        if sunday - start >= 1 {
+            sunday - 7
+        } else {
+            sunday
+        }
+    };
+    match fields {
+        DateFields::MonthDay => first + p.day.unwrap_or(1) - 1,
+        DateFields::MonthWeek => {
+            let mut start = first_week_start(first);
+            if let Some(dow) = p.day_of_week.filter(|_| p.day_of_week_stamp != 0) {
+                start = day_of_week_on_or_before(start + 6, dow);
+            }
+            start + 7 * (p.week_of_month.unwrap_or(1) - 1)
+        }
+        DateFields::MonthDayOfWeekInMonth => {
+            let dow = p.day_of_week.unwrap_or(SUNDAY);
+            let dowim = p.day_of_week_in_month.unwrap_or(1);
+            if dowim >= 0 {
+                day_of_week_on_or_before(first + 7 * dowim - 1, dow)
+            } else {
+                // Counted from the end of the month.
+                let next = first_of_month(
+                    calendar,
+                    year + (month0 + 1) / 12,
+                    ((month0 + 1) % 12) as u32 + 1,
+                );
+                let last = next - 1;
+                day_of_week_on_or_before(last + 7 * (dowim + 1), dow)
+            }
+        }
+        DateFields::DayOfYear => {
+            let mut first = first;
+            if year == GREGORIAN_CUTOVER_YEAR
+                && calendar == Calendar::Gregorian
+                && first < GREGORIAN_CUTOVER_DAYS
+            {
+                first = GREGORIAN_CUTOVER_DAYS;
+            }
+            first + p.day_of_year.unwrap_or(1) - 1
+        }
+        DateFields::WeekOfYear => {
+            let mut first = first;
+            if year == GREGORIAN_CUTOVER_YEAR
+                && calendar == Calendar::Gregorian
+                && first < GREGORIAN_CUTOVER_DAYS
+            {
+                first = GREGORIAN_CUTOVER_DAYS;
+            }
+            let mut start = first_week_start(first);
+            if let Some(dow) = p.day_of_week.filter(|d| *d != SUNDAY) {
+                start = day_of_week_on_or_before(start + 6, dow);
+            }
+            start + 7 * (p.week_of_year.unwrap_or(1) - 1)
+        }
+    }
+}
+
+/// The day the parsed date fields denote, in Java's lenient calendar.
+fn resolve_date(p: &Parsed) -> i64 {
+    // A week year set after the year: Java's `setWeekDate`, which takes
+    // only the week year, the week and the day of the week (the famous
+    // `YYYY-MM-dd` surprise).
+    if let Some(week_year) = p.week_year.filter(|_| p.week_year_stamp > p.year_stamp) {
+        let week = p.week_of_year.unwrap_or(1);
+        let dow = p.day_of_week.unwrap_or(1);
+        let days = (dow - 1).rem_euclid(7) + 7 * (week - 1);
+        return week_one_start(week_year) + days;
+    }
+    let mut year = p.year.unwrap_or(1970);
+    if p.era_bc {
+        year = 1 - year;
+    }
+    let fields = select_date_fields(p);
+    if year > GREGORIAN_CUTOVER_YEAR {
+        fixed_date(Calendar::Gregorian, year, fields, p)
+    } else if year < GREGORIAN_CUTOVER_YEAR {
+        fixed_date(Calendar::Julian, year, fields, p)
+    } else {
+        // The cutover year: Gregorian if that reading is on or after the
+        // cutover, else Julian (also for the ten days that do not exist).
+        let gregorian = fixed_date(Calendar::Gregorian, year, fields, p);
+        if gregorian >= GREGORIAN_CUTOVER_DAYS {
+            gregorian
+        } else {
+            fixed_date(Calendar::Julian, year, fields, p)
+        }
     }
 }
 
@@ -848,6 +1072,48 @@ mod tests {
             let (y, m, dd) = julian_from_days(d);
             assert_eq!(days_from_julian(y, m, dd), d);
         }
+    }
+
+    #[test]
+    fn week_fields_resolve_like_javas_calendar() {
+        let date = |y, m, d| Some(days_from_civil(y, m, d) * MILLIS_PER_DAY);
+        // The `YYYY` mistake: only the week year counts, so the date is the
+        // first day of its week 1.
+        assert_eq!(sdf("YYYY-MM-dd").parse("2017-03-15"), date(2017, 1, 1));
+        assert_eq!(sdf("YYYY-MM-dd").parse("2019-03-15"), date(2018, 12, 30));
+        assert_eq!(
+            sdf("YYYY-MM-dd HH:mm").parse("2019-03-15 10:30"),
+            date(2018, 12, 30).map(|d| d + 10 * 3_600_000 + 30 * 60_000)
+        );
+        // ... unless the calendar year comes after it.
+        assert_eq!(
+            sdf("YYYY yyyy-MM-dd").parse("2019 2019-03-15"),
+            date(2019, 3, 15)
+        );
+        assert_eq!(sdf("YYYY-ww-u").parse("2017-11-3"), date(2017, 3, 15));
+        assert_eq!(sdf("yyyy-ww").parse("2017-11"), date(2017, 3, 12));
+        assert_eq!(sdf("yyyy-ww EEE").parse("2017-11 Wed"), date(2017, 3, 15));
+        assert_eq!(sdf("yyyy-MM EEE").parse("2017-03 Fri"), date(2017, 3, 3));
+        assert_eq!(
+            sdf("yyyy-MM W EEE").parse("2017-03 3 Wed"),
+            date(2017, 3, 15)
+        );
+        assert_eq!(
+            sdf("yyyy-MM F EEE").parse("2017-03 3 Wed"),
+            date(2017, 3, 15)
+        );
+        assert_eq!(
+            sdf("yyyy-MM F EEE").parse("2017-03 -1 Fri"),
+            date(2017, 3, 31)
+        );
+        assert_eq!(sdf("yyyy D").parse("2017 74"), date(2017, 3, 15));
+        // The day of the month set last wins over a day of the year.
+        assert_eq!(sdf("D yyyy-MM-dd").parse("1 2017-03-15"), date(2017, 3, 15));
+        // A day of the week does not move a full date.
+        assert_eq!(
+            sdf("dd MMM yyyy EEE").parse("15 Mar 2017 Mon"),
+            date(2017, 3, 15)
+        );
     }
 
     #[test]
