@@ -1230,3 +1230,124 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod jdk17 {
+    use super::*;
+
+    /// What JDK 17's `SimpleDateFormat` (UTC, en_US) printed for these
+    /// cases: `FMT|pattern|millis|text`, `PARSE|pattern|text|millis or
+    /// ERR`, `NEW|pattern|OK or the exception message`.
+    const JDK17: &str = r#"FMT|yyyyMMdd|1489568645007|20170315
+FMT|yyyy-MM-dd'T'HH:mm:ss.SSSXXX|1489568645007|2017-03-15T09:04:05.007Z
+FMT|EEE, d MMM yy hh:mm a z|1489568645007|Wed, 15 Mar 17 09:04 AM UTC
+FMT|EEEE MMMM G D F u k K Z zzzz|1489568645007|Wednesday March AD 74 3 3 9 9 +0000 Coordinated Universal Time
+FMT|S SS SSSS|1489568645007|7 07 0007
+FMT|'It''s' h 'o''clock'|1489568645007|It's 9 o'clock
+FMT|y yyy yyyyy|1489568645007|2017 2017 02017
+FMT|h a k|0|12 AM 24
+FMT|yyyy-MM-dd HH:mm:ss|-1|1969-12-31 23:59:59
+FMT|YYYY-ww|-345600000|1970-01
+FMT|YYYY-ww|-432000000|1969-52
+FMT|W w|1489568645007|3 11
+FMT|yyyy-MM-dd G EEE D|-12219292800000|1582-10-15 AD Fri 278
+FMT|yyyy-MM-dd G EEE D|-12219379200000|1582-10-04 AD Thu 277
+FMT|yyyy-MM-dd G EEE D|-62135596800000|0001-01-03 AD Mon 3
+FMT|yyyy-MM-dd G EEE D|-62135683200000|0001-01-02 AD Sun 2
+FMT|yyyy-MM-dd G EEE D|-62135856000000|0001-12-31 BC Fri 366
+FMT|yyyy MM dd HH mm ss SSS z|86401234|1970 01 02 00 00 01 234 UTC
+FMT|YYYY-ww|1451174400000|2016-01
+FMT|YYYY-ww|1451088000000|2015-52
+PARSE|yyyy-MM-dd'T'HH:mm:ss.SSSXXX|2017-03-15T09:04:05.007Z|1489568645007
+PARSE|yyyy-MM-dd'T'HH:mm:ss.SSSXXX|2017-03-15T11:04:05.007+02:00|1489568645007
+PARSE|yyyyMMdd|20170315|1489536000000
+PARSE|yyyy-MM-dd|2016-13-15 and more|1484438400000
+PARSE|yyyy-MM-dd|2017-01-15|1484438400000
+PARSE|dd MMM yyyy hh:mm a Z|15 march 2017 10:04 am +0100|1489568640000
+PARSE|EEE, dd MMM yyyy HH:mm:ss z|Wed, 15 Mar 2017 04:04:05 EST|1489568645000
+PARSE|HH:mm z|09:04 GMT+01:30|27240000
+PARSE|HH:mm|  09:04|32640000
+PARSE|HH:mm a|09:04 PM|32640000
+PARSE|hh:mm a|09:04 PM|75840000
+PARSE|hh:mm a|12:04 AM|240000
+PARSE|KK a|11 PM|82800000
+PARSE|kk:mm|24:30|1800000
+PARSE|yyyy|x2017|ERR
+PARSE|yyyy-MM-dd|2017-03|ERR
+PARSE|yyyy-MM-dd|2017/03/15|ERR
+PARSE|HH:mm X|09:04 Y|ERR
+PARSE|yyyy|9223372036854775807|-62198928000000
+PARSE|yyyy|4294969266|0
+PARSE|yyyy|1970|0
+PARSE|MMM| Mar|ERR
+PARSE|MM| 03|5097600000
+PARSE|yyyyMMdd|2017031|1488326400000
+PARSE|yyyyMMdd|201703|ERR
+PARSE|yyyy-MM-dd|1970-01--5|-518400000
+PARSE|yyyy-MM-dd|0001-01-03|-62135596800000
+PARSE|yyyy-MM-dd|1582-10-04|-12219379200000
+PARSE|yyyy-MM-dd|1582-10-15|-12219292800000
+PARSE|yyyy-MM-dd|1582-10-10|-12218860800000
+PARSE|yyyy-MM-dd|1582-09-45|-12219292800000
+PARSE|yyyy-MM-dd|1000-02-29|-30604694400000
+PARSE|YYYY-MM-dd|2017-03-15|1483228800000
+PARSE|YYYY-MM-dd|2019-03-15|1546128000000
+PARSE|YYYY-MM-dd HH:mm|2019-03-15 10:30|1546165800000
+PARSE|YYYY yyyy-MM-dd|2019 2019-03-15|1552608000000
+PARSE|YYYY-ww-u|2017-11-3|1489536000000
+PARSE|yyyy-ww|2017-11|1489276800000
+PARSE|yyyy-ww EEE|2017-11 Wed|1489536000000
+PARSE|yyyy-MM EEE|2017-03 Fri|1488499200000
+PARSE|yyyy-MM W EEE|2017-03 3 Wed|1489536000000
+PARSE|yyyy-MM F EEE|2017-03 3 Wed|1489536000000
+PARSE|yyyy-MM F EEE|2017-03 -1 Fri|1490918400000
+PARSE|yyyy D|2017 74|1489536000000
+PARSE|D yyyy-MM-dd|1 2017-03-15|1489536000000
+PARSE|dd MMM yyyy EEE|15 Mar 2017 Mon|1489536000000
+PARSE|yy-MM-dd|17-03-15|1489536000000
+PARSE|yyyy MM dd HH mm ss SSS z|1970 01 02 00 00 01 234 UTC|86401234
+PARSE||x|ERR
+PARSE|yyyy-MM-dd|2017-3-5|1488672000000
+PARSE|yyyy-MM-dd HH:mm:ss.SSSSSS|2017-03-15 09:04:05.123456|1489568768456
+PARSE|dd/MMM/yyyy:HH:mm:ss Z|10/Oct/2000:13:55:36 -0700|971211336000
+PARSE|yyyy-MM-dd'T'HH:mm:ssX|2017-03-15T09:04:05+05|1489550645000
+PARSE|yyyy-MM-dd'T'HH:mm:ssXX|2017-03-15T09:04:05+0530|1489548845000
+PARSE|yyyy-MM-dd'T'HH:mm:ssZ|2017-03-15T09:04:05+05:30|ERR
+PARSE|yyyy-MM-dd HH:mm:ss z|2017-03-15 09:04:05 PDT|1489593845000
+PARSE|yyyy-MM-dd HH:mm:ss z|2017-03-15 09:04:05 CET|1489565045000
+PARSE|yyyy-MM-dd HH:mm:ss z|2017-03-15 09:04:05 GMT|1489568645000
+PARSE|yyyy-MM-dd HH:mm:ss z|2017-03-15 09:04:05 -0800|1489597445000
+PARSE|G yyyy|BC 5|-62293622400000
+PARSE|MMMM d, yyyy|September 5, 2017|1504569600000
+PARSE|MMM d, yyyy|Sept 5, 2017|ERR
+NEW|yyyy-qq|Illegal pattern character 'q'
+NEW|yyyy 'x|Unterminated quote
+NEW|XXXX|invalid ISO 8601 format: length=4
+NEW|bad-format|Illegal pattern character 'b'
+NEW||OK"#;
+
+    #[test]
+    fn same_results_as_jdk17() {
+        let mut bad = Vec::new();
+        for line in JDK17.lines() {
+            let parts: Vec<&str> = line.split('|').collect();
+            let got = match parts[0] {
+                "FMT" => SimpleDateFormat::new(parts[1])
+                    .unwrap()
+                    .format(parts[2].parse().unwrap()),
+                "PARSE" => match SimpleDateFormat::new(parts[1]).unwrap().parse(parts[2]) {
+                    Some(ms) => ms.to_string(),
+                    None => "ERR".to_string(),
+                },
+                _ => match SimpleDateFormat::new(parts[1]) {
+                    Ok(_) => "OK".to_string(),
+                    Err(e) => e,
+                },
+            };
+            if got != parts[parts.len() - 1] {
+                bad.push(format!("{line}  <-- kconnect: {got}"));
+            }
+        }
+        assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+    }
+}
