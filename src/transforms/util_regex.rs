@@ -402,4 +402,104 @@ mod tests {
         assert!(JavaRegex::new("a(?=b)").is_err());
         assert!(JavaRegex::new("[a").is_err());
     }
+
+    /// What JDK 17's `java.util.regex` gave for these cases (tab separated):
+    /// `M pattern text matches()` (`BAD`: no pattern) and
+    /// `R pattern replacement topic result` (RegexRouter: `replaceFirst`
+    /// when the whole topic matches; `EXC:` the exception's message).
+    const JDK17: &str = r#"M	a|ab	ab	true
+M	a|ab	a	true
+M	a|ab	abc	false
+M	\Qa.b\E	a.b	true
+M	\Qa.b\E	axb	false
+M	a*+b	aab	true
+M	(?>a|b)c	bc	true
+M	\p{Lower}+\d	abc1	true
+M	\d	٣	false
+M	[\w-]+	a-b_c	true
+M	[a-z&&[^b]]+	ac	true
+M	[a-z&&[^b]]+	ab	false
+M	[\h]	 	true
+M	my-prefix-.*	my-prefix-foo	true
+M	my-prefix-.*	x-my-prefix-	false
+M	(?i)TOPIC\..*	topic.x	true
+M	\w+	té	false
+M	\s	 	false
+M	[^\d]+	abc	true
+M	\D+	abc	true
+M	\p{Alpha}+	abcXYZ	true
+M	\P{Digit}	a	true
+M	\p{Punct}	!	true
+M	[\p{Upper}\d]+	A1	true
+M	a{2}+	aa	true
+M	x?+y	xy	true
+M	\x41\u0042	AB	true
+M	[a-c]{1,2}	abc	false
+M	db\.(.*)\.(\w+)	db.s.t	true
+M	(a)\1	aa	true
+M	a(?=b)b	ab	true
+M	[	[	BAD
+M	*	*	BAD
+M	(abc	abc	BAD
+R	foo	bar	foo	bar
+R	(.*)	$1	orig	orig
+R	(.*)	prefix-$1	orig	prefix-orig
+R	(.*)-(\d\d\d\d\d\d\d\d)	$1	index-20160117	index
+R	a|ab	X	ab	Xb
+R	(.*)-(.*)	$2_$1	foo-bar	bar_foo
+R	(?<x>.*)-.*	${x}!	foo-bar	foo!
+R	(a)	\$1 $1	a	$1 a
+R	(a)	$12	a	a2
+R	(x)?a	[$1]	a	[]
+R	(a)	$2	a	EXC:No group 2
+R	(a)	$x	a	EXC:Illegal group reference
+R	(a)	a$	a	EXC:Illegal group reference: group index is missing
+R	(a)	a\	a	EXC:character to be escaped is missing
+R	(a)	${nope}	a	EXC:No group with name {nope}
+R	(a)	${}	a	EXC:named capturing group has 0 length name
+R	(a)	${1a}	a	EXC:capturing group name {1a} starts with digit character
+R	(a)	${a	a	EXC:named capturing group is missing trailing '}'
+R	(?<base>.*)\.v\d+	${base}	db.t.v2	db.t
+R	(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)	$11-$10-$1	abcdefghijk	k-j-a
+R	(.*?)(-\d+)?	$1	topic-12	topic-12
+R	a*	X	aaa	X
+R	(a*)(a*)	[$1|$2]	aaa	[aaa|]"#;
+
+    /// Java features the `regex` crate does not have: an error instead.
+    const UNSUPPORTED: &[&str] = &[r"(a)\1", r"a(?=b)b"];
+
+    #[test]
+    fn same_results_as_jdk17() {
+        let mut bad = Vec::new();
+        for line in JDK17.lines() {
+            let parts: Vec<&str> = line.split('\t').collect();
+            let (got, want) = match parts[0] {
+                "M" => {
+                    let got = match JavaRegex::new(parts[1]) {
+                        Ok(re) => re.matches(parts[2]).to_string(),
+                        Err(_) => "BAD".to_string(),
+                    };
+                    let want = if UNSUPPORTED.contains(&parts[1]) {
+                        "BAD"
+                    } else {
+                        parts[3]
+                    };
+                    (got, want)
+                }
+                _ => {
+                    let re = JavaRegex::new(parts[1]).unwrap();
+                    let got = match re.replacement(parts[2]) {
+                        Ok(r) if re.matches(parts[3]) => re.replace_first(parts[3], &r),
+                        Ok(_) => parts[3].to_string(),
+                        Err(e) => format!("EXC:{e}"),
+                    };
+                    (got, parts[4])
+                }
+            };
+            if got != want {
+                bad.push(format!("{line}  <-- kconnect: {got}"));
+            }
+        }
+        assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+    }
 }
