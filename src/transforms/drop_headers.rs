@@ -8,7 +8,7 @@ use crate::api::connector::Props;
 use crate::api::error::ConnectResult;
 use crate::api::transform::{ConnectRecord, Transformation};
 
-use super::util_props::{non_empty_list, SimpleConfig};
+use super::util_props::{any_non_duplicate_values, SimpleConfig};
 
 pub const OVERVIEW_DOC: &str = "Removes one or more headers from each record.";
 pub const HEADERS_FIELD: &str = "headers";
@@ -27,7 +27,7 @@ pub fn config_def() -> ConfigDef {
             Importance::High,
             "The name of the headers to be removed.",
         )
-        .with_validator(non_empty_list()),
+        .with_validator(any_non_duplicate_values()),
     )
 }
 
@@ -123,11 +123,21 @@ mod tests {
     }
 
     #[test]
-    fn config_rejects_empty_or_missing_list() {
+    fn config_rejects_empty_duplicate_or_missing_names() {
         let e = xform("").unwrap_err();
         assert_eq!(
             e.message,
-            "Invalid value [] for configuration headers: Empty list"
+            "Configuration 'headers' must not be empty. Valid values include: any non-empty value"
+        );
+        let e = xform("a,,b").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Configuration 'headers' values must not be empty."
+        );
+        let e = xform("a, a").unwrap_err();
+        assert_eq!(
+            e.message,
+            "Configuration 'headers' values must not be duplicated."
         );
         let mut x = DropHeaders::default();
         let e = Transformation::<SourceRecord>::configure(&mut x, &Props::new()).unwrap_err();

@@ -418,9 +418,12 @@ impl<R: ConnectRecord> Transformation<R> for TimestampConverter {
         let format = if blank {
             None
         } else {
-            Some(SimpleDateFormat::new(&pattern).map_err(|_| {
+            // Java passes the exception as the "value" of a ConfigException
+            // whose "name" is the sentence, hence the odd wording.
+            Some(SimpleDateFormat::new(&pattern).map_err(|why| {
                 config_error(format!(
-                    "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {pattern}"
+                    "Invalid value java.lang.IllegalArgumentException: {why} for configuration \
+                     TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: {pattern}"
                 ))
             })?)
         };
@@ -536,7 +539,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.message,
-            "TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: bad-format"
+            "Invalid value java.lang.IllegalArgumentException: Illegal pattern character 'b' for configuration \
+             TimestampConverter requires a SimpleDateFormat-compatible pattern for string timestamps: bad-format"
         );
     }
 

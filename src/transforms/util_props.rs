@@ -81,6 +81,35 @@ pub fn non_empty_list() -> Validator {
     })
 }
 
+/// `ConfigDef.ValidList.anyNonDuplicateValues(false, false)` (Kafka 4.2+,
+/// KIP-1161): a non-empty list of distinct, non-empty values.
+pub fn any_non_duplicate_values() -> Validator {
+    Validator::custom("", |name, value| {
+        let Some(items) = value.and_then(ConfigValue::as_list) else {
+            return Err(ConfigException::new(format!(
+                "Configuration '{name}' values must not be null."
+            )));
+        };
+        if items.is_empty() {
+            return Err(ConfigException::new(format!(
+                "Configuration '{name}' must not be empty. Valid values include: any non-empty value"
+            )));
+        }
+        let distinct: std::collections::HashSet<&String> = items.iter().collect();
+        if distinct.len() != items.len() {
+            return Err(ConfigException::new(format!(
+                "Configuration '{name}' values must not be duplicated."
+            )));
+        }
+        if items.iter().any(String::is_empty) {
+            return Err(ConfigException::new(format!(
+                "Configuration '{name}' values must not be empty."
+            )));
+        }
+        Ok(())
+    })
+}
+
 /// Java's `RegexValidator`: the value must compile as a (Java) regular
 /// expression: `Invalid value <v> for configuration <name>: Invalid regex: <why>`.
 pub fn valid_regex() -> Validator {
