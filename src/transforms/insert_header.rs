@@ -171,6 +171,47 @@ mod tests {
         assert_eq!(out.headers[0].schema, Some(Schema::boolean()));
     }
 
+    /// What Kafka 4.3.1's InsertHeader added for these literals (value and
+    /// schema type, from running it).
+    #[test]
+    fn literals_as_kafka_reads_them() {
+        use crate::api::data::Type;
+        let cases: &[(&str, Value, Option<Type>)] = &[
+            ("1", Value::Int8(1), Some(Type::Int8)),
+            ("true", Value::Boolean(true), Some(Type::Boolean)),
+            (
+                "[1,2]",
+                Value::Array(vec![Value::Int8(1), Value::Int8(2)]),
+                Some(Type::Array),
+            ),
+            (
+                "{\"a\":1}",
+                Value::Map(vec![(Value::from("a"), Value::Int8(1))]),
+                Some(Type::Map),
+            ),
+            ("3.5", Value::Float32(3.5), Some(Type::Float32)),
+            ("2017-03-15", Value::Date(17240), Some(Type::Int32)),
+            (
+                "hello world",
+                Value::from("hello world"),
+                Some(Type::String),
+            ),
+            ("null", Value::Null, None),
+            ("300", Value::Int16(300), Some(Type::Int16)),
+            ("1e3", Value::Int16(1000), Some(Type::Int16)),
+        ];
+        for (literal, value, type_) in cases {
+            let x = xform(&[("header", "h"), ("value.literal", literal)]).unwrap();
+            let out = x.apply(record(vec![])).unwrap().unwrap();
+            assert_eq!(&out.headers[0].value, value, "{literal}");
+            assert_eq!(
+                out.headers[0].schema.as_ref().map(Schema::type_),
+                *type_,
+                "{literal}"
+            );
+        }
+    }
+
     #[test]
     fn both_settings_are_required() {
         let e = xform(&[("value.literal", "1")]).unwrap_err();
