@@ -159,11 +159,30 @@ mod tests {
         let x = router(&[]).unwrap();
         let e = x.apply(record("test", None)).unwrap_err();
         assert_eq!(e.kind, crate::api::error::ErrorKind::Data);
-        assert!(
-            e.message
-                .starts_with("Timestamp missing on record: ConnectRecord{topic='test', "),
-            "{}",
-            e.message
+        assert_eq!(
+            e.message,
+            "Timestamp missing on record: SourceRecord{sourcePartition={}, sourceOffset={}} \
+             ConnectRecord{topic='test', kafkaPartition=null, key=null, keySchema=null, value=v, \
+             valueSchema=null, timestamp=null, headers=ConnectHeaders(headers=)}"
+        );
+        // As Kafka 4.3.1 words it (checked against its jar).
+        let mut r = record("test", None);
+        r.source_partition.insert("p".into(), 1.into());
+        r.source_offset.insert("o".into(), 2.into());
+        r.kafka_partition = Some(0);
+        r.key = Value::from("k");
+        r.headers.push(crate::api::record::ConnectHeader {
+            key: "h".into(),
+            schema: Some(crate::api::data::Schema::string()),
+            value: Value::from("x"),
+        });
+        let e = x.apply(r).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Timestamp missing on record: SourceRecord{sourcePartition={p=1}, sourceOffset={o=2}} \
+             ConnectRecord{topic='test', kafkaPartition=0, key=k, keySchema=null, value=v, \
+             valueSchema=null, timestamp=null, headers=ConnectHeaders(headers=[ConnectHeader(key=h, \
+             value=x, schema=Schema{STRING})])}"
         );
     }
 

@@ -12,6 +12,7 @@ use crate::api::config_def::{ConfigDef, ConfigException, Validator, Value as Con
 use crate::api::connector::Props;
 use crate::api::data::{Schema, Struct, Value};
 use crate::api::error::{ConnectError, ConnectResult};
+use crate::api::record::{SinkRecord, SourceMap, SourceRecord, TimestampType};
 use crate::api::transform::ConnectRecord;
 
 use super::util::Which;
@@ -201,8 +202,8 @@ pub fn set_operating<R: ConnectRecord>(
     }
 }
 
-/// Java's `ConnectRecord.toString()` (without the subclass prefix), for
-/// messages that show the record.
+/// Java's `toString()` of a source or sink record (`SourceRecord{...}
+/// ConnectRecord{...}`), for messages that show the record.
 pub fn describe_record<R: ConnectRecord>(record: &R) -> String {
     fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
         v.map_or_else(|| "null".to_string(), |v| v.to_string())
@@ -219,8 +220,28 @@ pub fn describe_record<R: ConnectRecord>(record: &R) -> String {
             )
         })
         .collect();
+    let any: &dyn std::any::Any = record;
+    let prefix = if let Some(r) = any.downcast_ref::<SourceRecord>() {
+        format!(
+            "SourceRecord{{sourcePartition={}, sourceOffset={}}} ",
+            java_map(&r.source_partition),
+            java_map(&r.source_offset)
+        )
+    } else if let Some(r) = any.downcast_ref::<SinkRecord>() {
+        let timestamp_type = match r.timestamp_type {
+            TimestampType::NoTimestampType => "NoTimestampType",
+            TimestampType::CreateTime => "CreateTime",
+            TimestampType::LogAppendTime => "LogAppendTime",
+        };
+        format!(
+            "SinkRecord{{kafkaOffset={}, timestampType={timestamp_type}}} ",
+            r.offset
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "ConnectRecord{{topic='{}', kafkaPartition={}, key={}, keySchema={}, value={}, valueSchema={}, timestamp={}, headers=ConnectHeaders(headers={})}}",
+        "{prefix}ConnectRecord{{topic='{}', kafkaPartition={}, key={}, keySchema={}, value={}, valueSchema={}, timestamp={}, headers=ConnectHeaders(headers={})}}",
         record.topic(),
         opt(record.kafka_partition()),
         record.key(),
@@ -230,6 +251,29 @@ pub fn describe_record<R: ConnectRecord>(record: &R) -> String {
         opt(record.timestamp()),
         if headers.is_empty() { "".to_string() } else { format!("[{}]", headers.join(", ")) },
     )
+}
+
+/// A source partition or offset as Java's `Map.toString()` shows it
+/// (`{k=v}`, strings unquoted).
+fn java_map(map: &SourceMap) -> String {
+    fn show(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Object(m) => java_map(m),
+            serde_json::Value::Array(items) => {
+                format!(
+                    "[{}]",
+                    items.iter().map(show).collect::<Vec<_>>().join(", ")
+                )
+            }
+            other => other.to_string(),
+        }
+    }
+    let entries: Vec<String> = map
+        .iter()
+        .map(|(k, v)| format!("{k}={}", show(v)))
+        .collect();
+    format!("{{{}}}", entries.join(", "))
 }
 
 #[cfg(test)]
