@@ -2,12 +2,14 @@
 //! sets the name (`schema.name`), the version (`schema.version`) or both of
 //! the key or value schema, everything else of the schema kept. A Struct
 //! is rebuilt on the renamed schema, its null fields taking their defaults
-//! unless `replace.null.with.default=false`.
+//! unless `replace.null.with.default=false`. As in Kafka 4.x, only struct
+//! schemas can be renamed (any other is a data error, `Cannot list fields
+//! on non-struct type`); a record with neither schema nor value passes.
 
 use crate::api::config_def::{ConfigDef, ConfigKey, Importance, Type};
 use crate::api::connector::Props;
 use crate::api::data::{Schema, SchemaBuilder, Struct, Type as SchemaType, Value};
-use crate::api::error::ConnectResult;
+use crate::api::error::{ConnectError, ConnectResult};
 use crate::api::transform::{ConnectRecord, Transformation};
 
 use super::util::Which;
@@ -41,17 +43,13 @@ impl SetSchemaMetadata {
     }
 
     /// The schema with the configured name and version, the rest as it was.
-    fn updated_schema(&self, schema: &Schema) -> Schema {
-        let builder = match schema.type_() {
-            SchemaType::Array => match schema.value_schema() {
-                Some(items) => SchemaBuilder::array(items.clone()),
-                None => SchemaBuilder::array_of_null(),
-            },
-            SchemaType::Map => {
-                SchemaBuilder::map_of(schema.key_schema().cloned(), schema.value_schema().cloned())
-            }
-            other => SchemaBuilder::new(other),
-        };
+    fn updated_schema(&self, schema: &Schema) -> ConnectResult<Schema> {
+        // Java builds the new schema from `schema.fields()`, which throws
+        // for anything but a struct: only struct schemas can be renamed.
+        if schema.type_() != SchemaType::Struct {
+            return Err(ConnectError::data("Cannot list fields on non-struct type"));
+        }
+        let builder = SchemaBuilder::struct_();
         let mut builder = builder
             .optional_if(schema.is_optional())
             .parameters(schema.parameters());
@@ -70,7 +68,7 @@ impl SetSchemaMetadata {
         for field in schema.fields() {
             builder = builder.field(field.name.clone(), field.schema.clone());
         }
-        builder.build()
+        Ok(builder.build())
     }
 
     /// Java's `updateSchemaIn`: a Struct rebuilt on the updated schema
@@ -139,7 +137,7 @@ impl<R: ConnectRecord> Transformation<R> for SetSchemaMetadata {
         if schema.is_none() && operating_value(&record, self.which).is_null() {
             return Ok(Some(record));
         }
-        let updated = self.updated_schema(require_schema(schema, "updating schema metadata")?);
+        let updated = self.updated_schema(require_schema(schema, "updating schema metadata")?)?;
         tracing::trace!(?updated, "Applying SetSchemaMetadata SMT");
         let (_, value) = take_operating(&mut record, self.which);
         let value = self.update_schema_in(value, &updated)?;
@@ -297,34 +295,50 @@ mod tests {
     }
 
     #[test]
-    fn other_values_and_other_schema_types_keep_their_shape() {
+    fn key_variant_and_optional_struct() {
         let x = xform(Which::Key, &[("schema.name", "n"), ("schema.version", "3")]).unwrap();
         let mut r = record(None, Value::Null);
-        let map_schema = SchemaBuilder::map(Schema::string(), Schema::int32())
+        let schema = SchemaBuilder::struct_()
             .optional()
             .doc("d")
             .parameter("p", "1")
+            .field("a", Schema::int32())
             .build();
-        r.key_schema = Some(map_schema.clone());
-        r.key = Value::Map(vec![(Value::from("a"), Value::Int32(1))]);
-        let out = x.apply(r.clone()).unwrap().unwrap();
-        let schema = out.key_schema.unwrap();
-        assert_eq!(schema.type_(), SchemaType::Map);
-        assert!(schema.is_optional());
-        assert_eq!(schema.key_schema(), Some(&Schema::string()));
-        assert_eq!(schema.value_schema(), Some(&Schema::int32()));
-        assert_eq!(schema.parameters(), map_schema.parameters());
-        assert_eq!((schema.name(), schema.version()), (Some("n"), Some(3)));
-        assert_eq!(out.key, r.key);
+        r.key_schema = Some(schema.clone());
+        r.key = Value::Null;
+        let out = x.apply(r).unwrap().unwrap();
+        let updated = out.key_schema.unwrap();
+        assert!(updated.is_optional());
+        assert_eq!(updated.parameters(), schema.parameters());
+        assert_eq!(updated.doc(), Some("d"));
+        assert_eq!((updated.name(), updated.version()), (Some("n"), Some(3)));
+        assert_eq!(out.key, Value::Null);
         // The value side is left alone.
         assert_eq!(out.value_schema, None);
+    }
 
-        let mut r = record(None, Value::Null);
-        r.key_schema = Some(Schema::int32());
-        r.key = Value::Int32(1);
-        let out = x.apply(r).unwrap().unwrap();
-        assert_eq!(out.key, Value::Int32(1));
-        assert_eq!(out.key_schema.unwrap().name(), Some("n"));
+    /// Kafka 4.3.1 fails on every schema but a struct (checked against its
+    /// jar): it lists the schema's fields to copy it.
+    #[test]
+    fn only_struct_schemas() {
+        let x = xform(Which::Value, &[("schema.name", "n")]).unwrap();
+        let cases = [
+            (Schema::int32(), Value::Int32(1)),
+            (Schema::optional_string(), Value::Null),
+            (
+                SchemaBuilder::map(Schema::string(), Schema::int32()).build(),
+                Value::Map(vec![(Value::from("a"), Value::Int32(1))]),
+            ),
+            (
+                SchemaBuilder::array(Schema::int32()).build(),
+                Value::Array(vec![Value::Int32(1)]),
+            ),
+        ];
+        for (schema, value) in cases {
+            let e = x.apply(record(Some(schema), value)).unwrap_err();
+            assert_eq!(e.kind, crate::api::error::ErrorKind::Data);
+            assert_eq!(e.message, "Cannot list fields on non-struct type");
+        }
     }
 
     #[test]
