@@ -5,8 +5,11 @@
 //! The common differences of syntax are translated: `\Q...\E` quoting,
 //! possessive quantifiers (`a*+`) and atomic groups (`(?>...)`, matched as
 //! plain ones), the ASCII meaning of `\d`, `\w`, `\s` and their negations,
-//! `\h`, `\v`, `\R`, `\Z`, `\e`, octal `\0nn`, and the POSIX classes
-//! `\p{Lower}`, `\p{Alpha}`... What the crate
+//! `\h`, `\v`, `\R`, `\Z`, `\G`, `\e`, `\cX`, octal `\0nn`, the POSIX
+//! classes `\p{Lower}`, `\p{Alpha}`..., `\p{IsLatin}` and `\p{javaLowerCase}`
+//! style names, `]` first in a class and `[:` as literals, Java's inline
+//! flags. Where the crate would take what Java rejects (`a**`, `{,2}`,
+//! bad group names), the error is Java's message. What the crate
 //! cannot do (back-references, look-around) is a clear error when the
 //! pattern is compiled, that is when the SMT is configured.
 
@@ -201,22 +204,251 @@ fn posix_class(name: &str) -> Option<&'static str> {
     })
 }
 
-/// Java's pattern syntax in the `regex` crate's.
+/// Java's `PatternSyntaxException.getMessage()`: the description, where,
+/// the pattern and a caret under the place.
+fn java_error(description: &str, index: usize, pattern: &str) -> String {
+    let mut message = format!("{description} near index {index}\n{pattern}");
+    if index < pattern.chars().count() {
+        message.push('\n');
+        message.push_str(&" ".repeat(index));
+        message.push('^');
+    }
+    message
+}
+
+/// Java's `\p{...}` names the crate spells differently: `Is` prefixes,
+/// `java...` classes (`Character.isLowerCase`...).
+fn unicode_class(name: &str, negated: bool) -> Option<String> {
+    let class = match name {
+        "javaLowerCase" => r"\p{Lowercase}",
+        "javaUpperCase" => r"\p{Uppercase}",
+        "javaAlphabetic" => r"\p{Alphabetic}",
+        "javaLetter" => r"\p{L}",
+        "javaDigit" => r"\p{Nd}",
+        "javaLetterOrDigit" => r"[\p{L}\p{Nd}]",
+        "javaSpaceChar" => r"\p{Z}",
+        "javaWhitespace" => r"[\t\n\x0B\x0C\r\x1C-\x1F\p{Zs}\p{Zl}\p{Zp}&&[^\xA0\x{2007}\x{202F}]]",
+        _ => {
+            let stripped = name.strip_prefix("Is")?;
+            return Some(format!(
+                r"\{}{{{stripped}}}",
+                if negated { 'P' } else { 'p' }
+            ));
+        }
+    };
+    Some(if negated {
+        format!("[^{class}]")
+    } else {
+        class.to_string()
+    })
+}
+
+/// A counted closure `{n}`, `{n,}` or `{n,m}` starting at `at` (the
+/// `{`): its text and the index after it, or Java's error.
+fn counted_closure(chars: &[char], at: usize, java: &str) -> Result<(String, usize), String> {
+    let digits = |from: usize| {
+        let mut j = from;
+        while chars.get(j).is_some_and(char::is_ascii_digit) {
+            j += 1;
+        }
+        j
+    };
+    let number = |from: usize, to: usize| -> Option<i32> {
+        chars[from..to].iter().collect::<String>().parse().ok()
+    };
+    let min_start = at + 1;
+    if !chars.get(min_start).is_some_and(char::is_ascii_digit) {
+        return Err(java_error("Illegal repetition", min_start, java));
+    }
+    let min_end = digits(min_start);
+    let mut j = min_end;
+    let mut max = None;
+    if chars.get(j) == Some(&',') {
+        let max_end = digits(j + 1);
+        if max_end > j + 1 {
+            max = Some((j + 1, max_end));
+        }
+        j = max_end;
+    }
+    if chars.get(j) != Some(&'}') {
+        return Err(java_error("Unclosed counted closure", j, java));
+    }
+    let min = number(min_start, min_end);
+    let bad_range = match (min, max) {
+        (None, _) => true,
+        (Some(low), Some((from, to))) => number(from, to).is_none_or(|high| high < low),
+        _ => false,
+    };
+    if bad_range {
+        return Err(java_error("Illegal repetition range", j, java));
+    }
+    Ok((chars[at..=j].iter().collect(), j + 1))
+}
+
+/// Java's pattern syntax in the `regex` crate's, with Java's errors for
+/// what Java rejects and the crate would take (a quantifier with nothing
+/// to repeat, bad group names, malformed repetitions).
 fn translate(java: &str) -> Result<String, String> {
     let chars: Vec<char> = java.chars().collect();
     let mut out = String::with_capacity(java.len() + 8);
     let mut class_depth = 0usize;
+    // Outside classes: whether the next item must be an atom (at the
+    // start, after `(` or `|`), and whether the last item was quantified.
+    let mut atom_expected = true;
+    let mut quantified = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        let at = i;
         i += 1;
+        if class_depth == 0 {
+            match c {
+                '*' | '+' | '?' | '{' => {
+                    let text = if c == '{' {
+                        let (text, end) = counted_closure(&chars, at, java)?;
+                        i = end;
+                        text
+                    } else {
+                        c.to_string()
+                    };
+                    if atom_expected || (quantified && c != '{') {
+                        return Err(java_error(
+                            &format!("Dangling meta character '{c}'"),
+                            at,
+                            java,
+                        ));
+                    }
+                    out.push_str(&text);
+                    match chars.get(i) {
+                        // Lazy: the same in both.
+                        Some('?') => {
+                            out.push('?');
+                            i += 1;
+                        }
+                        // Possessive: matched as greedy.
+                        Some('+') => i += 1,
+                        _ => {}
+                    }
+                    quantified = true;
+                    continue;
+                }
+                '(' => {
+                    out.push('(');
+                    atom_expected = true;
+                    quantified = false;
+                    if chars.get(i) == Some(&'?') {
+                        match chars.get(i + 1) {
+                            // An atomic group, matched as a plain one.
+                            Some('>') => {
+                                i += 2;
+                                out.push_str("?:");
+                            }
+                            Some(':') | Some('=') | Some('!') => {
+                                out.push('?');
+                                out.push(chars[i + 1]);
+                                i += 2;
+                            }
+                            Some('<') if matches!(chars.get(i + 2), Some('=') | Some('!')) => {
+                                out.push_str("?<");
+                                out.push(chars[i + 2]);
+                                i += 3;
+                            }
+                            // Flags: `(?i)`, `(?i-s:...)`. Java's `d`, `u`
+                            // and `U` have no equal here (`U` would even
+                            // mean lazy): left out.
+                            Some(&f) if f.is_ascii_alphabetic() || f == '-' => {
+                                let mut j = i + 1;
+                                let mut flags = String::new();
+                                while let Some(&ch) = chars.get(j) {
+                                    if !(ch.is_ascii_alphabetic() || ch == '-') {
+                                        break;
+                                    }
+                                    if !"idmsuxUc-".contains(ch) {
+                                        return Err(java_error("Unknown inline modifier", j, java));
+                                    }
+                                    if !matches!(ch, 'd' | 'u' | 'U' | 'c') {
+                                        flags.push(ch);
+                                    }
+                                    j += 1;
+                                }
+                                let flags = flags.trim_end_matches('-');
+                                match chars.get(j) {
+                                    Some(')') => {
+                                        // Flags for what follows: no group.
+                                        out.pop();
+                                        if !flags.is_empty() {
+                                            out.push_str(&format!("(?{flags})"));
+                                        }
+                                        i = j + 1;
+                                    }
+                                    Some(':') => {
+                                        if flags.is_empty() {
+                                            out.push_str("?:");
+                                        } else {
+                                            out.push_str(&format!("?{flags}:"));
+                                        }
+                                        i = j + 1;
+                                    }
+                                    _ => {
+                                        return Err(java_error("Unknown inline modifier", j, java))
+                                    }
+                                }
+                            }
+                            Some('<') if !matches!(chars.get(i + 2), Some('=') | Some('!')) => {
+                                // A named group: Java takes ASCII letters
+                                // then letters and digits.
+                                let name_start = i + 2;
+                                let mut j = name_start;
+                                if !chars.get(j).is_some_and(char::is_ascii_alphabetic) {
+                                    return Err(java_error(
+                                        "capturing group name does not start with a Latin letter",
+                                        j,
+                                        java,
+                                    ));
+                                }
+                                while chars.get(j).is_some_and(char::is_ascii_alphanumeric) {
+                                    j += 1;
+                                }
+                                if chars.get(j) != Some(&'>') {
+                                    return Err(java_error(
+                                        "named capturing group is missing trailing '>'",
+                                        j,
+                                        java,
+                                    ));
+                                }
+                                let name: String = chars[name_start..j].iter().collect();
+                                out.push_str(&format!("?<{name}>"));
+                                i = j + 1;
+                            }
+                            _ => {}
+                        }
+                    }
+                    continue;
+                }
+                '|' => {
+                    out.push('|');
+                    atom_expected = true;
+                    quantified = false;
+                    continue;
+                }
+                // Literal outside a class in Java.
+                ']' | '}' => {
+                    out.push('\\');
+                    out.push(c);
+                    atom_expected = false;
+                    quantified = false;
+                    continue;
+                }
+                _ => {
+                    atom_expected = false;
+                    quantified = false;
+                }
+            }
+        }
         match c {
             '\\' => {
                 let Some(&next) = chars.get(i) else {
-                    return Err(format!(
-                        "Unexpected internal error near index {}\n{java}",
-                        chars.len()
-                    ));
+                    return Err(java_error("Unexpected internal error", chars.len(), java));
                 };
                 i += 1;
                 match next {
@@ -241,6 +473,9 @@ fn translate(java: &str) -> Result<String, String> {
                     's' => out.push_str(r"[ \t\n\x0B\x0C\r]"),
                     'S' => out.push_str(r"[^ \t\n\x0B\x0C\r]"),
                     'Z' if class_depth == 0 => out.push_str(r"(?:\n?\z)"),
+                    // The end of the previous match: the start, for the
+                    // first match that matches() and replaceFirst look at.
+                    'G' if class_depth == 0 => out.push_str(r"\A"),
                     'h' => out.push_str(
                         r"[ \t\xA0\x{1680}\x{180e}\x{2000}-\x{200a}\x{202f}\x{205f}\x{3000}]",
                     ),
@@ -254,6 +489,14 @@ fn translate(java: &str) -> Result<String, String> {
                     }
                     'e' => out.push_str(r"\x1B"),
                     'a' => out.push_str(r"\x07"),
+                    // `\cX`: the control character X xor 64.
+                    'c' => {
+                        let Some(&x) = chars.get(i) else {
+                            return Err(java_error("Illegal control escape sequence", i - 1, java));
+                        };
+                        i += 1;
+                        out.push_str(&format!(r"\x{{{:X}}}", u32::from(x) ^ 64));
+                    }
                     // `\0` and one to three octal digits (at most 0377).
                     '0' => {
                         let mut value = 0u32;
@@ -270,30 +513,32 @@ fn translate(java: &str) -> Result<String, String> {
                             i += 1;
                         }
                         if digits == 0 {
-                            return Err(format!(
-                                "Illegal octal escape sequence near index {i}\n{java}"
-                            ));
+                            return Err(java_error("Illegal octal escape sequence", i, java));
                         }
                         out.push_str(&format!(r"\x{{{value:X}}}"));
                     }
-                    'p' | 'P' if chars.get(i) == Some(&'{') => {
-                        let close = chars[i..].iter().position(|&ch| ch == '}');
-                        let name: Option<String> =
-                            close.map(|end| chars[i + 1..i + end].iter().collect());
-                        match (close, name.as_deref().and_then(posix_class)) {
-                            (Some(end), Some(class)) => {
-                                i += end + 1;
-                                if next == 'P' {
+                    // `\p{...}`, `\x{...}`, `\N{...}`: the braces go along.
+                    'p' | 'P' | 'x' | 'N' if chars.get(i) == Some(&'{') => {
+                        let Some(end) = chars[i..].iter().position(|&ch| ch == '}') else {
+                            return Err(java_error("Unclosed character family", i, java));
+                        };
+                        let name: String = chars[i + 1..i + end].iter().collect();
+                        i += end + 1;
+                        let negated = next == 'P';
+                        match (next, posix_class(&name)) {
+                            ('p' | 'P', Some(class)) => {
+                                if negated {
                                     out.push_str("[^");
                                     out.push_str(&class[1..]);
                                 } else {
                                     out.push_str(class);
                                 }
                             }
-                            _ => {
-                                out.push('\\');
-                                out.push(next);
-                            }
+                            ('p' | 'P', None) => match unicode_class(&name, negated) {
+                                Some(class) => out.push_str(&class),
+                                None => out.push_str(&format!(r"\{next}{{{name}}}")),
+                            },
+                            _ => out.push_str(&format!(r"\{next}{{{name}}}")),
                         }
                     }
                     other => {
@@ -305,26 +550,27 @@ fn translate(java: &str) -> Result<String, String> {
             '[' => {
                 class_depth += 1;
                 out.push('[');
-                // A `]` or `^]` right after the opening bracket is literal
-                // in neither language the same way; leave it to the crate.
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                match chars.get(i) {
+                    // `[:` is no POSIX class in Java: a colon.
+                    Some(':') => {
+                        out.push_str(r"\:");
+                        i += 1;
+                    }
+                    // A `]` first in a class is literal.
+                    Some(']') => {
+                        out.push_str(r"\]");
+                        i += 1;
+                    }
+                    _ => {}
+                }
             }
             ']' if class_depth > 0 => {
                 class_depth -= 1;
                 out.push(']');
-            }
-            '*' | '+' | '?' | '}' if class_depth == 0 => {
-                out.push(c);
-                // A possessive quantifier: matched as a greedy one.
-                if chars.get(i) == Some(&'+') {
-                    i += 1;
-                }
-            }
-            '(' if class_depth == 0
-                && chars.get(i) == Some(&'?')
-                && chars.get(i + 1) == Some(&'>') =>
-            {
-                i += 2;
-                out.push_str("(?:");
             }
             other => out.push(other),
         }
@@ -396,6 +642,71 @@ mod tests {
     }
 
     #[test]
+    fn java_errors_where_the_crate_would_accept() {
+        assert_eq!(
+            JavaRegex::new("a**").unwrap_err(),
+            "Dangling meta character '*' near index 2\na**\n  ^"
+        );
+        assert_eq!(
+            JavaRegex::new("*a").unwrap_err(),
+            "Dangling meta character '*' near index 0\n*a\n^"
+        );
+        assert_eq!(
+            JavaRegex::new("x|+").unwrap_err(),
+            "Dangling meta character '+' near index 2\nx|+\n  ^"
+        );
+        assert_eq!(
+            JavaRegex::new("(?<_a>x)").unwrap_err(),
+            "capturing group name does not start with a Latin letter near index 3\n(?<_a>x)\n   ^"
+        );
+        // As JDK 17 words them.
+        for (pattern, message) in [
+            ("a{,2}", "Illegal repetition near index 2\na{,2}\n  ^"),
+            ("{x}", "Illegal repetition near index 1\n{x}\n ^"),
+            ("ab{", "Illegal repetition near index 3\nab{"),
+            ("a{1", "Unclosed counted closure near index 3\na{1"),
+            (
+                "a{1,x}",
+                "Unclosed counted closure near index 4\na{1,x}\n    ^",
+            ),
+            (
+                "a{2,1}",
+                "Illegal repetition range near index 5\na{2,1}\n     ^",
+            ),
+            ("a{1,", "Unclosed counted closure near index 4\na{1,"),
+            (
+                "(?i-q)a",
+                "Unknown inline modifier near index 4\n(?i-q)a\n    ^",
+            ),
+            ("(?i", "Unknown inline modifier near index 3\n(?i"),
+            (
+                "\\c",
+                "Illegal control escape sequence near index 1\n\\c\n ^",
+            ),
+            (
+                "(?<a-b>x)",
+                "named capturing group is missing trailing '>' near index 4\n(?<a-b>x)\n    ^",
+            ),
+        ] {
+            assert_eq!(JavaRegex::new(pattern).unwrap_err(), message, "{pattern}");
+        }
+        assert!(JavaRegex::new("a{12}b{3,}(?-)c")
+            .unwrap()
+            .matches("aaaaaaaaaaaabbbc"));
+        // Lazy and possessive quantifiers are no dangling ones.
+        assert!(JavaRegex::new("a*?b++c?+").is_ok());
+        // Java's flags: `U` is Unicode classes there, not laziness.
+        assert!(JavaRegex::new("(?U)a+").unwrap().matches("aaa"));
+        assert!(JavaRegex::new("(?i:A)b").unwrap().matches("ab"));
+        assert!(JavaRegex::new("(?s).").unwrap().matches("\n"));
+        assert!(JavaRegex::new(r"\cA").unwrap().matches("\u{1}"));
+        assert!(JavaRegex::new(r"\Gab").unwrap().matches("ab"));
+        assert!(JavaRegex::new(r"\p{javaLowerCase}+\p{IsLatin}")
+            .unwrap()
+            .matches("éaZ"));
+    }
+
+    #[test]
     fn unsupported_and_bad_patterns_are_errors() {
         assert!(JavaRegex::new("(a").is_err());
         assert!(JavaRegex::new(r"(a)\1").is_err());
@@ -463,9 +774,47 @@ R	(?<base>.*)\.v\d+	${base}	db.t.v2	db.t
 R	(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)(k)	$11-$10-$1	abcdefghijk	k-j-a
 R	(.*?)(-\d+)?	$1	topic-12	topic-12
 R	a*	X	aaa	X
-R	(a*)(a*)	[$1|$2]	aaa	[aaa|]"#;
+R	(a*)(a*)	[$1|$2]	aaa	[aaa|]
+M	{x}	{x}	BAD
+M	a{	a{	BAD
+M	a{1	a{1	BAD
+M	a{,2}	a	BAD
+M	x{2,1}	xx	BAD
+M	[]a]	]	true
+M	[^]a]	b	true
+M	a]	a]	true
+M	a}	a}	true
+M	(?i)		true
+M	[a-]	-	true
+M	[-a]	-	true
+M	\p{IsAlphabetic}+	ab	true
+M	\p{L}+	ab	true
+M	\p{javaLowerCase}	a	true
+M	(?x) a b	ab	true
+M	a++b	aab	true
+M	(?<n>a)(?<n>b)	ab	BAD
+M	\k<n>	a	BAD
+M	[[:alpha:]]	a	true
+M	[[:alpha:]]	:	true
+M	\Bx	ax	false
+M	\G		true
+M	a|*	a	BAD
+M	()		true
+M	a**	aa	BAD
+M	(?<a1>x)	x	true
+M	(?<_a>x)	x	BAD
+M	[a&&b]	a	false
+M	[\Q]\E]	]	true
+M	\x{61}	a	true
+M	\u0061	a	true
+M	topic\.(?<n>\d+)	topic.12	true
+M	$		true
+M	^topic$	topic	true
+M	a$b	a$b	false"#;
 
-    /// Java features the `regex` crate does not have: an error instead.
+    /// Java features the `regex` crate does not have: an error instead
+    /// (also `\N{name}`; and `a{2}{3}`, which Java reads its own way, is
+    /// read as a repetition of a repetition).
     const UNSUPPORTED: &[&str] = &[r"(a)\1", r"a(?=b)b"];
 
     #[test]
