@@ -296,6 +296,7 @@ fn translate(java: &str) -> Result<String, String> {
     // start, after `(` or `|`), and whether the last item was quantified.
     let mut atom_expected = true;
     let mut quantified = false;
+    let mut groups = 0usize;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -334,6 +335,7 @@ fn translate(java: &str) -> Result<String, String> {
                 }
                 '(' => {
                     out.push('(');
+                    groups += 1;
                     atom_expected = true;
                     quantified = false;
                     if chars.get(i) == Some(&'?') {
@@ -376,6 +378,7 @@ fn translate(java: &str) -> Result<String, String> {
                                     Some(')') => {
                                         // Flags for what follows: no group.
                                         out.pop();
+                                        groups -= 1;
                                         if !flags.is_empty() {
                                             out.push_str(&format!("(?{flags})"));
                                         }
@@ -423,6 +426,20 @@ fn translate(java: &str) -> Result<String, String> {
                             _ => {}
                         }
                     }
+                    continue;
+                }
+                ')' => {
+                    if groups == 0 {
+                        return Err(java_error(
+                            "Unmatched closing ')'",
+                            at.saturating_sub(1),
+                            java,
+                        ));
+                    }
+                    groups -= 1;
+                    out.push(')');
+                    atom_expected = false;
+                    quantified = false;
                     continue;
                 }
                 '|' => {
@@ -575,6 +592,17 @@ fn translate(java: &str) -> Result<String, String> {
             other => out.push(other),
         }
     }
+    let len = chars.len();
+    if class_depth > 0 {
+        return Err(java_error(
+            "Unclosed character class",
+            len.saturating_sub(1),
+            java,
+        ));
+    }
+    if groups > 0 {
+        return Err(java_error("Unclosed group", len, java));
+    }
     Ok(out)
 }
 
@@ -679,6 +707,16 @@ mod tests {
                 "Unknown inline modifier near index 4\n(?i-q)a\n    ^",
             ),
             ("(?i", "Unknown inline modifier near index 3\n(?i"),
+            ("(abc", "Unclosed group near index 4\n(abc"),
+            ("(a(b)", "Unclosed group near index 5\n(a(b)"),
+            ("(?i:a", "Unclosed group near index 5\n(?i:a"),
+            ("[", "Unclosed character class near index 0\n[\n^"),
+            (
+                "a[b[c]",
+                "Unclosed character class near index 5\na[b[c]\n     ^",
+            ),
+            ("a)b", "Unmatched closing ')' near index 0\na)b\n^"),
+            ("abc\\", "Unexpected internal error near index 4\nabc\\"),
             (
                 "\\c",
                 "Illegal control escape sequence near index 1\n\\c\n ^",
