@@ -4,7 +4,8 @@
 //!
 //! The common differences of syntax are translated: `\Q...\E` quoting,
 //! possessive quantifiers (`a*+`) and atomic groups (`(?>...)`, matched as
-//! plain ones), the ASCII meaning of `\d`, `\w`, `\s` and their negations,
+//! greedy / plain ones: where Java's would give up instead of backtracking,
+//! these can still match), the ASCII meaning of `\d`, `\w`, `\s` and their negations,
 //! `\h`, `\v`, `\R`, `\Z`, `\G`, `\e`, `\cX`, octal `\0nn`, the POSIX
 //! classes `\p{Lower}`, `\p{Alpha}`..., `\p{IsLatin}` and `\p{javaLowerCase}`
 //! style names, `]` first in a class and `[:` as literals, Java's inline
@@ -884,6 +885,202 @@ M	a$b	a$b	false"#;
                 }
             };
             if got != want {
+                bad.push(format!("{line}  <-- kconnect: {got}"));
+            }
+        }
+        assert!(bad.is_empty(), "\n{}", bad.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod jdk17_random {
+    use super::*;
+
+    /// Random patterns, replacements and topics run through JDK 17:
+    /// `pattern, replacement, topic, matches() (BAD: no pattern), the
+    /// RegexRouter topic` (tab separated). 2,762 such cases were equal;
+    /// these 160 stay as a test. (Possessive quantifiers, matched as greedy
+    /// ones, can match where Java's would not: left out.)
+    const CASES: &str = r#"([0-9]\.*(?<n>\w))	[$1]	1a	true	[1a]
+(.*)\d*.*	$0	1	true	1
+.*	\$	a	true	$
+([a-c]+)?\w*	\$	1b11	true	$
+.*	${n}	c.x	true	EXC
+((x|[0-9]*(.*)b*?\w*)b).[a-c]\w	\$	ccb-ab	true	$
+\w*	y$0y		true	yy
+.*[a-c]	$0	1a	true	1a
+x*(.*)(([a-c]+)?|[a-c]*(.*(?<n>\w).*-*|b)b(?:(\w+)\w*))x*	${n}	.	true	
+(b)\w*	y$0y	bxcbb	true	ybxcbby
+[a-c]*	x	c	true	x
+[\w.-]*\d*\.*(.*)	\$	xac1	true	$
+(?:\d[0-9](?<n>\w)|[\w.-]([a-c]+)?(.*))a(?:([0-9]{1,2}[\w.-]?[a-c]*([a-c]+)?))	$1-	ba1a	true	-
+([a-c][\w.-]([a-c]*[0-9]*|a*[\w.-]*a?)|(\.*?a(\w+))\d)(\w+)[\w.-]*	x	ccc	true	x
+[a-c]*(.*)	y$0y	c-	true	yc-y
+[^a]*	$0	x	true	x
+(.*)[a-c]*x*	$0	1.b..x	true	1.b..x
+(.*).*	$0		true	
+(.*)	$1-		true	-
+\w*	\$		true	$
+((\w*)[^a]\w*)	y$0y	b	true	yby
+[0-9]*?	\$		true	$
+(?<n>\w)	${n}	b	true	b
+(.*).+a?[a-c]*	\$	-axxx	true	$
+[^a]+.*	\$	-c1a1	true	$
+.*.	$1-	aa1.	true	EXC
+[^a]\w*(?<n>\w)	$1-	1b1c1b	true	b-
+(?<n>\w)	\$	c	true	$
+(.*)[\w.-](?<n>\w)	${n}	x1a11b	true	b
+\d*[\w.-]*	y$0y	c	true	ycy
+\w*	$0	cc	true	cc
+\w.*(\w*|[\w.-])\d	[$1]	a1x11	true	[]
+x*[0-9]([a-c]+)?.*	$1-	1xcbcb	true	-
+(.*)([a-c]+)?	\$	.c	true	$
+[0-9]*\w+-*?	$1-	bbabb	true	EXC
+.	${n}	c	true	EXC
+(.*)	x	-1	true	x
+[^a]+	$1-	x.c-.c	true	EXC
+([a-c]+)?(?:.*).*	[$1]	11abb	true	[]
+.*	[$1]	-c--	true	EXC
+[a-c]*.*	x	11cab	true	x
+([^a])((?<n>\w)\d*\w*([a-c]+)?|[\w.-]*.*)[a-c]*	\$	bax	true	$
+[a-c]*(\w+)	$1-	b	true	b-
+.	\$	-	true	$
+x*?([a-c]+)?(?:b).*	y$0y	ab-bc	true	yab-bcy
+(\w+).	$0	1bx	true	1bx
+.*(?:([a-c]+)?[\w.-]?)(.*)	[$1]	a	true	[]
+.*[a-c]*	$1-	-c1	true	EXC
+\d{1,2}a?(?<n>\w)	$0	1ac	true	1ac
+(?:\w*(.*))	\$	.	true	$
+[a-c]*(b+|(?:(\w+)|[a-c]*)([a-c]*?).)	[$1]	1abc.	true	[1abc.]
+\w*(.*)	${n}	c	true	EXC
+(\w+)	${n}	1x	true	EXC
+(?:((a|b)\d(a|b)[a-c]*|\w*(.*)[^a]{1,2}x*)[0-9]*(?<n>\w))(\w+)	$1-	x-b1	true	x--
+[a-c]*([a-c]+)?x*.*	x	-	true	x
+([\w.-]\w*b*(a|b)|\w*[0-9]*.*)	x	x1	true	x
+.*?	[$1]	c-	true	EXC
+(.*)([a-c]+)?(.*)	$1-	xbc	true	xbc-
+.*[a-c]*	y$0y	.aa1	true	y.aa1y
+(\w+).	y$0y	1a	true	y1ay
+(\w[^a]+\w*-)((?:(.*)b.-)[0-9]?.*.{1,2}|\w?[a-c]*.)	y$0y	1x-bc	true	y1x-bcy
+(x*?(?<n>\w)x*)\.*\w(.*)	x	aaa	true	x
+.*	\$	-	true	$
+(.*|[0-9])	y$0y	1b	true	y1by
+(a(?<n>\w)|.)([a-c]+)?	y$0y	c	true	ycy
+.*[a-c]*.+	x	-bbxx-	true	x
+[^a]*\.(?:[a-c]*(a|b)[\w.-]+(.*)|((.*))\.)	[$1]	1.ba	true	[b]
+(?<n>\w)\w[a-c]*(.*)	y$0y	1a1-x	true	y1a1-xy
+[\w.-]*[a-c]*\w	$1-	xxa	true	EXC
+\w*	\$		true	$
+(?:[0-9](?:-+\w*b)(.*x[\w.-]|\dx[\w.-](?<n>\w))([a-c]+)?|(?:\d\w*|[\w.-]))(.*)	y$0y	a.11x	true	ya.11xy
+[a-c]+([a-c]*(?<n>\w))	x	aa	true	x
+(?:b\w*(?:(\w+).*|[\w.-]{1,2}\.*)(\w+)|\.*(\w+))	x	xaxc	true	x
+[^a]	x	x	true	x
+.(.*)[\w.-]*	\$	ba-	true	$
+(.*)(\d+)	$0	11	true	11
+[^a]+(.*)(\w+)\d*	$0	-----a	true	-----a
+([a-c]+)?(.*)	${n}	1b11	true	EXC
+(.*)\w([a-c]+)?	$0	1	true	1
+.*(.*)	$1-	1-ax	true	-
+\w*(\.(.*).*[^a])	y$0y	1..b-	true	y1..b-y
+(\w+)[\w.-]*	y$0y	ccb.bc	true	yccb.bcy
+(.*)	$1-	b1b.--	true	b1b.---
+\.*.	x	a	true	x
+\w*\d*[^a]?\w?	x	xx1b	true	x
+\w*	y$0y	c1abab	true	yc1ababy
+.	${n}	-	true	EXC
+[^a]*	${n}	.-	true	EXC
+\w*\w*.*(.*)	$1-	x1caa	true	-
+[0-9]?.	\$	1-	true	$
+\w(.*)	y$0y	aaa	true	yaaay
+([a-c]+)?b*(a|b)([a-c]*|.*)	$0	a.c-	true	a.c-
+((\d\w*|([a-c]+)?-*)([a-c]+)?)(a|b)	$1-	a	true	-
+([^a]*\w(a|b)|(?:[\w.-][^a]\w*|\.(?<n>\w)))	[$1]	-xx1	true	[-xx1]
+(.*(.*)|(([a-c]+)?[^a]\.|([a-c]+)?)\d)	x	bb-c	true	x
+(.*)\w*[a-c]+	\$	-.xb	true	$
+\d*\w*\w*[a-c]	\$	bb	true	$
+(.*).*	y$0y	x	true	yxy
+(?<n>\w)x*[a-c]*(.*)	y$0y	a	true	yay
+.([a-c]+)?([a-c]+)?x	\$	xbx	true	$
+[a-c]	\$	.-b	false	.-b
+\w*	y$0y	xx-1-	false	xx-1-
+(?<n>\w)\w*	${n}	c1x.	false	c1x.
+[\w.-]?a[a-c]*([a-c]+)?	${n}	..c	false	..c
+(a|b)(.*).*(.*)	x	c	false	c
+\d\w*a	x	--c	false	--c
+[a-c]+	[$1]	.a	false	.a
+[0-9]\d(?:(?<n>\w)[\w.-]([a-c]*-x)(?:\d+b?[0-9])|[^a]?)	$0	c-x1	false	c-x1
+(.*(a|b)(?:[\w.-]ba[^a]?))\w[0-9]	y$0y	-	false	-
+[a-c]*	y$0y	bcc1	false	bcc1
+(\w*[a-c]\w+)	$1-		false	
+(a|b)\.x\w*	${n}		false	
+([a-c]*|(x\w*[\w.-])(?<n>\w))([a-c]+)?x	$1-	a	false	a
+(\w+)[a-c]*x*	\$	bbb1-x	false	bbb1-x
+((.*)([^a]-[a-c]*)([a-c]+)?(\wb\w*x))\.	$0	.b1cc	false	.b1cc
+(\d*|([a-c]+)?[a-c]*)((?:\w(a|b)-{1,2})\d{1,2}\w*a*?)\d?	y$0y	accc	false	accc
+a*	y$0y	1acc	false	1acc
+[a-c]*\w?-a	y$0y	1	false	1
+\w\w*(.*(?:[0-9]*\w*\w*|[a-c]*\d[\w.-]*)(.*)(a|b)|(?:b)a)	y$0y	-..a-	false	-..a-
+x	x	.--	false	.--
+(?:-*(a|b)\.|[a-c][0-9](?:\d)).*([a-c]+)?(.*)	\$	b	false	b
+(a|b)-(\w{1,2}[0-9]+(a|b)(a|b))	[$1]	cb-c	false	cb-c
+(?<n>\w)[0-9]*(\w+)	$1-	-x1	false	-x1
+.[\w.-]	\$	xb1bx	false	xb1bx
+-[a-c]*(.*)	$0	..	false	..
+\w*(?<n>\w)[a-c]*	\$	-b-	false	-b-
+(a|b)[^a]*(...*)	x	c	false	c
+(a|b)\.	${n}	1b.b	false	1b.b
+b+\w*((?:(.*)|[a-c]+)([^a]x\.|x*a(.*)))a*	x	1.-c-	false	1.-c-
+\.*	$1-	-..-.1	false	-..-.1
+.b*(?:([^a][\w.-]*.*[a-c]*|(\w+).*\w+([a-c]+)?)(?<n>\w)[a-c]{1,2}.{1,2})	y$0y		false	
+([\w.-]\w(.*)(?:[0-9](\w+)))	\$	.1b-bx	false	.1b-bx
+\w\d	$0		false	
+(a|b)[^a]{1,2}	${n}	c	false	c
+[0-9]*[\w.-]*\w(\w?.*(.*)([0-9]*[\w.-]))	${n}	.	false	.
+\.b\w*	[$1]	b	false	b
+(?<n>\w)\w*.a	[$1]	cbx	false	cbx
+(\w*([a-c]+)?)	$1-	.caxa-	false	.caxa-
+\.*	${n}	.c-	false	.c-
+.*(\w*(a|b)a+[^a]?|[a-c])	x		false	
+(?:(([a-c]+)?)\w*|\w{1,2}\d(?<n>\w))[0-9](([a-c]+)?|\.{1,2}(a|b)\w(\d+xx|(?<n>\w).*x*[\w.-]+))	${n}	-..x	BAD	BAD
+((?<n>\w)\w*|(\w+)b{1,2})(?:[a-c]*[a-c].*([a-c]+)?|(?<n>\w)(ba*?))[^a]	$0	.x11	BAD	BAD
+(?:(?:(.*)x*\d)\w*|((?<n>\w)ab(\w+)|\w*(?<n>\w)[a-c]{1,2}.*).*)\w{1,2}	y$0y		BAD	BAD
+\d(.*)(.{1,2}[\w.-]|((a|b)[a-c]?[a-c]*|.?(?<n>\w)\d+.*)((\w+)(?<n>\w)([a-c]+)?[0-9]*|b(\w+)\d*a))	\$		BAD	BAD
+((([a-c]+)?(?<n>\w)(?<n>\w)([a-c]+)?)([\w.-]*?))-([a-c]*(.*)\d)	$0	c-acc-	BAD	BAD
+[a-c]*([a-c]+)?(((\w+)\.[^a]x)|\w.*(?<n>\w)((?<n>\w)|[^a]([a-c]+)?))a*	[$1]	.b	BAD	BAD
+((\w+)b(xa.[a-c])[^a]*|((?<n>\w)(.*)|[a-c]*?\.+(?<n>\w))(\w*(?<n>\w)(\w+)|([a-c]+)?(.*)).*)\w.*.+	y$0y	1.abb	BAD	BAD
+[0-9]*(?:x(bb[a-c]*)(.*(.*)\w*(a|b))|([a-c]+)?(?<n>\w)(?<n>\w))	y$0y	cb	BAD	BAD
+(a|b)-([0-9](?:\d?[0-9](?<n>\w)|(?<n>\w).*)|\d*[a-c]*)	\$	xc-.a.	BAD	BAD
+(([a-c]*\w?\w?\d|([a-c]+)?(?<n>\w)([a-c]+)?(\w+))a(?<n>\w))	$0	xc	BAD	BAD
+\.*(a|b)((?<n>\w)(?<n>\w)|b+[\w.-]((\w+)(a|b)a\.+))	x	cxx1	BAD	BAD
+(?:[^a]*\d[a-c])\.*(?:((a|b)\w*(?<n>\w).*)(?<n>\w)|.*b)	x	--c	BAD	BAD
+(.*(\w+)([a-c](.*)[a-c]*|(.*)[^a])(?:[^a]\.a(?<n>\w))|(?:(?<n>\w)-?a+|[a-c]*a.*)[a-c]*)	\$	c	BAD	BAD
+([\w.-]*[^a]?[a-c](?<n>\w))x[a-c]((?:\w*.*-?[0-9]*)-*?|[a-c]?(?<n>\w)-*?(a[^a]*))	$0	bx.cx.	BAD	BAD
+[^a](?<n>\w)((?<n>\w)x(\w*))	${n}	-1axb	BAD	BAD
+([a-c]+)?[a-c]*[\w.-]?((.*(.*)|(?<n>\w)[a-c]?)[\w.-]+(?<n>\w))	x		BAD	BAD
+(a|b)(?:([a-c]+)?|(?:[a-c]\w*.[0-9])(?:[0-9]*(\w+)(?<n>\w)(?<n>\w))[\w.-]+)	y$0y	b.1x	BAD	BAD
+(?:(a|b)b*(a|b)(?<n>\w)|a[\w.-]*(?<n>\w))(?:[a-c]a(a|b)b)	\$	a1a.a	BAD	BAD
+(([a-c]*b?[a-c]*|\w*[^a]x[0-9]{1,2})\.?x*(?<n>\w))(?<n>\w)	$1-	b1	BAD	BAD
+(?<n>\w).*(?<n>\w)	y$0y	bb	BAD	BAD"#;
+
+    #[test]
+    fn same_results_as_jdk17() {
+        let mut bad = Vec::new();
+        for line in CASES.lines() {
+            let p: Vec<&str> = line.split('\t').collect();
+            let got = match JavaRegex::new(p[0]) {
+                Ok(re) => {
+                    let matches = re.matches(p[2]);
+                    // EXC: Java's replaceFirst threw (a bad group reference).
+                    let topic = match re.replacement(p[1]) {
+                        _ if !matches => p[2].to_string(),
+                        Ok(r) => re.replace_first(p[2], &r),
+                        Err(_) => "EXC".to_string(),
+                    };
+                    format!("{matches}\t{topic}")
+                }
+                Err(_) => "BAD\tBAD".to_string(),
+            };
+            if got != format!("{}\t{}", p[3], p[4]) {
                 bad.push(format!("{line}  <-- kconnect: {got}"));
             }
         }
