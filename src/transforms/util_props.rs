@@ -2,7 +2,8 @@
 //! key parsed and validated by its [`ConfigDef`], the first problem a config
 //! error (returned from `configure`, never at the first record), plus the
 //! validators of `org.apache.kafka.connect.transforms.util` that the SMTs
-//! of this module use (`NonEmptyListValidator`, `RegexValidator`), Java's
+//! of this module use (`NonEmptyListValidator`, `RegexValidator`, and
+//! Kafka 4.2+'s `ValidList.anyNonDuplicateValues`), Java's
 //! `Requirements` checks with their messages, and access to the key or the
 //! value of a record for `$Key` / `$Value` SMTs.
 
