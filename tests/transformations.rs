@@ -199,3 +199,50 @@ async fn smt_config_errors_are_refused_at_create() {
     w.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn predicates_guard_routing_and_header_smts() {
+    let dir = temp_dir();
+    let w = worker(&dir).await;
+    let topic = unique_topic("smt-route");
+    let routed = format!("{topic}-routed");
+    let input = dir.join("input.txt");
+    std::fs::write(&input, "one\ntwo\n").expect("input");
+    w.herder
+        .ask(PutConnectorConfig {
+            name: "file-source-route".into(),
+            config: props(&[
+                ("connector.class", "FileStreamSource"),
+                ("tasks.max", "1"),
+                ("topic", &topic),
+                ("file", &input.display().to_string()),
+                ("transforms", "tag,route,dropAll"),
+                ("transforms.tag.type", "InsertHeader"),
+                ("transforms.tag.header", "origin"),
+                ("transforms.tag.value.literal", "file"),
+                (
+                    "transforms.route.type",
+                    "org.apache.kafka.connect.transforms.RegexRouter",
+                ),
+                ("transforms.route.regex", "(.*)"),
+                ("transforms.route.replacement", "$1-routed"),
+                ("transforms.route.predicate", "tagged"),
+                ("transforms.dropAll.type", "Filter"),
+                ("transforms.dropAll.predicate", "tagged"),
+                ("transforms.dropAll.negate", "true"),
+                ("predicates", "tagged"),
+                ("predicates.tagged.type", "HasHeaderKey"),
+                ("predicates.tagged.name", "origin"),
+            ]),
+            allow_replace: false,
+            initial_state: TargetState::Started,
+        })
+        .await
+        .expect("create");
+    // Tagged records are routed and not filtered (the filter is negated).
+    let records = read_json(&routed, 2).await;
+    let values: Vec<Value> = records.iter().map(|(_, v)| v["payload"].clone()).collect();
+    assert_eq!(values, [json!("one"), json!("two")]);
+    w.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
