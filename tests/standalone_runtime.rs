@@ -567,6 +567,9 @@ impl SourceTask for CountingTask {
         COMMITTED_RECORDS.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
+    fn wants_record_commits(&self) -> bool {
+        true
+    }
     fn stop(&mut self) {}
 }
 

@@ -34,9 +34,17 @@ pub trait SourceTask: Send {
     fn commit(&mut self) -> ConnectResult<()> {
         Ok(())
     }
-    /// One record was acknowledged by Kafka.
+    /// One record was acknowledged by Kafka (or dropped by a
+    /// transformation or skipped by the error handling). Called only when
+    /// [`SourceTask::wants_record_commits`] says so.
     fn commit_record(&mut self, _record: &SourceRecord) -> ConnectResult<()> {
         Ok(())
+    }
+    /// Whether the task overrides [`SourceTask::commit_record`]. The
+    /// runtime then keeps every record until Kafka acknowledged it, which
+    /// costs memory; tasks that do not need it (most) keep the default.
+    fn wants_record_commits(&self) -> bool {
+        false
     }
     fn stop(&mut self);
 }

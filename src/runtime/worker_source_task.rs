@@ -122,6 +122,7 @@ pub async fn run(p: SourceTaskParams) {
     let mut last_commit = Instant::now();
     let mut failure: Option<String> = None;
     let mut poll_retries: Option<(u32, Instant)> = None;
+    let record_commits = task.wants_record_commits();
 
     'run: loop {
         if *target.borrow() != TargetState::Started {
@@ -183,7 +184,9 @@ pub async fn run(p: SourceTaskParams) {
                     let _ = batches_tx.send(InFlightBatch {
                         deliveries,
                         offsets: batch_offsets,
-                        records: polled,
+                        // Kept until acknowledged only for a task that
+                        // wants `commit_record`.
+                        records: if record_commits { polled } else { Vec::new() },
                     });
                 }
                 Err(e) => {
