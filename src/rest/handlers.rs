@@ -150,6 +150,7 @@ where
             // predicates, each kind sorted by class.
             let mut plugins: Vec<PluginInfoJson> = connector_plugins()
                 .iter()
+                .filter(|p| p.is_listed())
                 .map(PluginInfoJson::from)
                 .collect();
             if !query.flag("connectorsOnly", true) {

@@ -12,6 +12,7 @@ use crate::api::connector::{Props, SinkConnector, SourceConnector};
 use crate::api::converter::{Converter, HeaderConverter};
 use crate::api::error::ConnectError;
 use crate::connectors::file::{FileStreamSinkConnector, FileStreamSourceConnector};
+use crate::connectors::verifiable::{VerifiableSinkConnector, VerifiableSourceConnector};
 
 /// A constructor of a connector, by kind.
 #[derive(Clone, Copy)]
@@ -39,6 +40,12 @@ pub struct ConnectorPlugin {
 }
 
 impl ConnectorPlugin {
+    /// Whether REST lists it: Java leaves its test connectors
+    /// (`org.apache.kafka.connect.tools.*`) out of `GET /connector-plugins`.
+    pub fn is_listed(&self) -> bool {
+        !self.class.starts_with("org.apache.kafka.connect.tools.")
+    }
+
     /// The simple class name (after the last `.`).
     pub fn simple_name(&self) -> &'static str {
         self.class.rsplit('.').next().unwrap_or(self.class)
@@ -52,8 +59,16 @@ const BUILT_IN: &[ConnectorPlugin] = &[
         factory: ConnectorFactory::Sink(|| Box::new(FileStreamSinkConnector::default())),
     },
     ConnectorPlugin {
+        class: "org.apache.kafka.connect.tools.VerifiableSinkConnector",
+        factory: ConnectorFactory::Sink(|| Box::new(VerifiableSinkConnector::default())),
+    },
+    ConnectorPlugin {
         class: "org.apache.kafka.connect.file.FileStreamSourceConnector",
         factory: ConnectorFactory::Source(|| Box::new(FileStreamSourceConnector::default())),
+    },
+    ConnectorPlugin {
+        class: "org.apache.kafka.connect.tools.VerifiableSourceConnector",
+        factory: ConnectorFactory::Source(|| Box::new(VerifiableSourceConnector::default())),
     },
 ];
 
