@@ -70,8 +70,7 @@ pub trait ConfigBackingStore: Send + Sync {
 
     fn put_session_key<'a>(&'a self, key: &'a SessionKey) -> BoxFuture<'a, Result<()>>;
 
-    fn put_restart_request<'a>(&'a self, request: &'a RestartRequest)
-        -> BoxFuture<'a, Result<()>>;
+    fn put_restart_request<'a>(&'a self, request: &'a RestartRequest) -> BoxFuture<'a, Result<()>>;
 
     fn put_logger_level<'a>(
         &'a self,
@@ -98,7 +97,10 @@ impl KafkaConfigBackingStore {
     /// one partition. Updates read after this returns come on the channel.
     pub async fn start(
         config: KafkaBasedLogConfig,
-    ) -> Result<(KafkaConfigBackingStore, mpsc::UnboundedReceiver<ConfigUpdate>)> {
+    ) -> Result<(
+        KafkaConfigBackingStore,
+        mpsc::UnboundedReceiver<ConfigUpdate>,
+    )> {
         let mut config = config;
         config.topic.partitions = 1;
         let topic = config.topic.name.clone();
@@ -109,7 +111,10 @@ impl KafkaConfigBackingStore {
         let callback_state = state.clone();
         let callback = Box::new(move |record: LogRecord| {
             let Some(key) = record.key.as_deref() else {
-                tracing::error!(offset = record.offset, "Discarding config record without a key");
+                tracing::error!(
+                    offset = record.offset,
+                    "Discarding config record without a key"
+                );
                 return;
             };
             let key = String::from_utf8_lossy(key);
@@ -283,10 +288,7 @@ impl ConfigBackingStore for KafkaConfigBackingStore {
         })
     }
 
-    fn put_restart_request<'a>(
-        &'a self,
-        request: &'a RestartRequest,
-    ) -> BoxFuture<'a, Result<()>> {
+    fn put_restart_request<'a>(&'a self, request: &'a RestartRequest) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             self.write(
                 vec![(
@@ -306,7 +308,10 @@ impl ConfigBackingStore for KafkaConfigBackingStore {
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             self.write(
-                vec![(logger_cluster_key(namespace), Some(logger_level_value(level)))],
+                vec![(
+                    logger_cluster_key(namespace),
+                    Some(logger_level_value(level)),
+                )],
                 false,
             )
             .await

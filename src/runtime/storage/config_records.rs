@@ -217,7 +217,10 @@ mod tests {
     #[test]
     fn values_are_byte_identical_to_java() {
         let props: Props = [("a".to_string(), "1".to_string())].into();
-        assert_eq!(text(properties_value(&props)), r#"{"properties":{"a":"1"}}"#);
+        assert_eq!(
+            text(properties_value(&props)),
+            r#"{"properties":{"a":"1"}}"#
+        );
         assert_eq!(
             text(properties_value(&Props::new())),
             r#"{"properties":{}}"#

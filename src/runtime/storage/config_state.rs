@@ -27,7 +27,10 @@ pub enum ConfigUpdate {
     TargetStateChanged(String),
     RestartRequested(RestartRequest),
     SessionKeyChanged(SessionKey),
-    LoggerLevel { namespace: String, level: String },
+    LoggerLevel {
+        namespace: String,
+        level: String,
+    },
 }
 
 /// A consistent copy of the configuration at one offset of the topic.
@@ -279,11 +282,15 @@ impl ConfigLogState {
         value: Option<&serde_json::Value>,
     ) -> Option<ConfigUpdate> {
         let Some(value) = value else {
-            tracing::error!("Ignoring task configuration for task {id} because it is unexpectedly null");
+            tracing::error!(
+                "Ignoring task configuration for task {id} because it is unexpectedly null"
+            );
             return None;
         };
         let Some(props) = value.get("properties").and_then(to_string_map) else {
-            tracing::error!("Invalid data for config of task {id} 'properties' field should be a Map");
+            tracing::error!(
+                "Invalid data for config of task {id} 'properties' field should be a Map"
+            );
             return None;
         };
         self.deferred
@@ -430,7 +437,9 @@ fn logger_level(namespace: &str, value: Option<&serde_json::Value>) -> Option<Co
             level: level.to_string(),
         }),
         None => {
-            tracing::error!("Ignoring logging level for namespace {namespace}: 'level' should be a String");
+            tracing::error!(
+                "Ignoring logging level for namespace {namespace}: 'level' should be a String"
+            );
             None
         }
     }

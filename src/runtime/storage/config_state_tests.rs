@@ -96,7 +96,10 @@ fn an_incomplete_commit_marks_the_connector_inconsistent_until_a_complete_one() 
 fn leftover_higher_task_configs_do_not_make_a_commit_incomplete() {
     let mut s = started();
     // 2 tasks, then reduced to 1; compaction kept the old task 1 config.
-    feed(&mut s, &[connector("c"), task("c", 1), task("c", 0), commit("c", 1)]);
+    feed(
+        &mut s,
+        &[connector("c"), task("c", 1), task("c", 0), commit("c", 1)],
+    );
     assert!(!s.state.is_inconsistent("c"));
     assert_eq!(s.state.tasks("c"), vec![id("c", 0)]);
 }
@@ -126,10 +129,7 @@ fn connector_tombstone_removes_config_tasks_and_reports() {
     feed(&mut s, &[connector("c"), task("c", 0), commit("c", 1)]);
     let updates = feed(
         &mut s,
-        &[
-            (connector_key("c"), None),
-            (target_state_key("c"), None),
-        ],
+        &[(connector_key("c"), None), (target_state_key("c"), None)],
     );
     assert_eq!(
         updates,
@@ -213,11 +213,14 @@ fn nothing_is_reported_before_start_but_state_is_built() {
         &mut s,
         &[
             connector("c"),
-            (restart_key("c"), Some(restart_value(&RestartRequest {
-                connector: "c".to_string(),
-                only_failed: true,
-                include_tasks: true,
-            }))),
+            (
+                restart_key("c"),
+                Some(restart_value(&RestartRequest {
+                    connector: "c".to_string(),
+                    only_failed: true,
+                    include_tasks: true,
+                })),
+            ),
             (logger_cluster_key("org"), Some(logger_level_value("DEBUG"))),
         ],
     );
@@ -242,7 +245,10 @@ fn restart_session_key_logger_and_fencing_records() {
                 Some(br#"{"include-tasks":true,"only-failed":"yes"}"#.to_vec()),
             ),
             (SESSION_KEY_KEY.to_string(), Some(session_key_value(&key))),
-            (logger_cluster_key("org.x"), Some(logger_level_value("WARN"))),
+            (
+                logger_cluster_key("org.x"),
+                Some(logger_level_value("WARN")),
+            ),
             task("c", 0),
             commit("c", 1),
             (task_count_record_key("c"), Some(task_count_value(1))),

@@ -235,11 +235,7 @@ impl KafkaBasedLog {
     /// fail with `Stopped`.
     pub async fn stop(&self) {
         let _ = self.commands.send(Command::Stop);
-        let handle = self
-            .reader
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let handle = self.reader.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(handle) = handle {
             if let Err(e) = handle.await {
                 tracing::warn!(topic = %self.topic, error = %e, "KafkaBasedLog reader ended abnormally");
@@ -416,7 +412,11 @@ mod tests {
     use super::*;
 
     fn spec() -> TopicSpec {
-        TopicSpec::new("connect-configs", "config.storage.topic", "connector configurations")
+        TopicSpec::new(
+            "connect-configs",
+            "config.storage.topic",
+            "connector configurations",
+        )
     }
 
     #[test]
@@ -427,7 +427,9 @@ mod tests {
 
     #[test]
     fn delete_or_mixed_policies_are_refused_with_javas_message() {
-        let err = verify_cleanup_policy(&spec(), "delete").unwrap_err().to_string();
+        let err = verify_cleanup_policy(&spec(), "delete")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "Topic 'connect-configs' supplied via the 'config.storage.topic' property is required to have \
