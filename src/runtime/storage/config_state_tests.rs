@@ -311,3 +311,39 @@ fn properties_round_trip_through_java_bytes() {
     );
     assert_eq!(s.state.connector_config("d"), Some(&props(&[("a", "1")])));
 }
+
+mod roundtrip {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn properties_read_back_as_written(
+            p in proptest::collection::hash_map(".{0,12}", ".{0,20}", 0..8),
+            name in "[a-zA-Z0-9._-]{1,12}",
+        ) {
+            let mut s = started();
+            s.apply(&connector_key(&name), Some(&properties_value(&p)), 0);
+            prop_assert_eq!(s.state.connector_config(&name), Some(&p));
+        }
+
+        #[test]
+        fn session_keys_read_back_as_written(
+            key in proptest::collection::vec(any::<u8>(), 0..64),
+            ts in any::<i64>(),
+        ) {
+            let mut s = started();
+            let k = SessionKey { key, algorithm: "HmacSHA256".to_string(), creation_timestamp: ts };
+            s.apply(SESSION_KEY_KEY, Some(&session_key_value(&k)), 0);
+            prop_assert_eq!(s.state.session_key, Some(k));
+        }
+
+        #[test]
+        fn restart_requests_read_back_as_written(only_failed: bool, include_tasks: bool) {
+            let mut s = started();
+            let r = RestartRequest { connector: "c".to_string(), only_failed, include_tasks };
+            let update = s.apply(&restart_key("c"), Some(&restart_value(&r)), 0);
+            prop_assert_eq!(update, Some(ConfigUpdate::RestartRequested(r)));
+        }
+    }
+}

@@ -5,6 +5,11 @@
 //! as Java's) picks the partition, so Java and kconnect workers find each
 //! other's offsets. Everything read is kept in memory; a write counts once
 //! the broker acknowledged it.
+//!
+//! Java looks offsets up by exact key bytes. The in-memory map here is keyed
+//! by a canonical form of the key JSON instead (object fields sorted), so a
+//! key Java wrote with its `HashMap` field order is found by a lookup that
+//! serializes the same partition in another order.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +30,15 @@ pub const OFFSET_TOPIC_CONFIG: &str = "offset.storage.topic";
 pub const OFFSET_TOPIC_PURPOSE: &str = "source connector offsets";
 
 type OffsetData = HashMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// The key JSON re-serialized with sorted object fields; bytes that are
+/// not JSON stay as they are.
+pub fn canonical_key(key: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(key) {
+        Ok(v) => serde_json::to_vec(&v).unwrap_or_else(|_| key.to_vec()),
+        Err(_) => key.to_vec(),
+    }
+}
 
 /// The offset store on a Kafka topic.
 pub struct KafkaOffsetBackingStore {
@@ -53,7 +67,7 @@ impl KafkaOffsetBackingStore {
             callback_data
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(key.to_vec(), record.value.map(|v| v.to_vec()));
+                .insert(canonical_key(&key), record.value.map(|v| v.to_vec()));
         });
         let log = KafkaBasedLog::start(config, callback).await?;
         Ok(KafkaOffsetBackingStore {
@@ -71,7 +85,7 @@ impl KafkaOffsetBackingStore {
         let data = self.lock();
         Ok(keys
             .iter()
-            .map(|k| (k.clone(), data.get(k).cloned().flatten()))
+            .map(|k| (k.clone(), data.get(&canonical_key(k)).cloned().flatten()))
             .collect())
     }
 
@@ -91,7 +105,7 @@ impl KafkaOffsetBackingStore {
 
 impl OffsetBackingStore for KafkaOffsetBackingStore {
     fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        self.lock().get(key).cloned().flatten()
+        self.lock().get(&canonical_key(key)).cloned().flatten()
     }
 
     fn set(
@@ -130,5 +144,23 @@ impl OffsetBackingStore for KafkaOffsetBackingStore {
 
     fn connector_offsets(&self, connector: &str) -> Vec<(SourceMap, Option<SourceMap>)> {
         connector_entries(self.lock().iter(), connector)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_keys_ignore_field_order_but_nothing_else() {
+        let java = br#"["c",{"topic":"t","cluster":"a","partition":1}]"#;
+        let ours = br#"["c",{"cluster":"a","partition":1,"topic":"t"}]"#;
+        assert_eq!(canonical_key(java), canonical_key(ours));
+        assert_eq!(canonical_key(ours), ours.to_vec());
+        assert_ne!(
+            canonical_key(br#"["c",{"partition":2}]"#),
+            canonical_key(br#"["c",{"partition":1}]"#)
+        );
+        assert_eq!(canonical_key(b"not json"), b"not json".to_vec());
     }
 }

@@ -420,4 +420,44 @@ mod tests {
         cache.read("bogus", None);
         assert!(cache.topics["c"].is_empty());
     }
+
+    mod roundtrip {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn state() -> impl Strategy<Value = State> {
+            prop_oneof![
+                Just(State::Unassigned),
+                Just(State::Running),
+                Just(State::Paused),
+                Just(State::Stopped),
+                Just(State::Failed),
+                Just(State::Restarting),
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn statuses_read_back_as_written(
+                state in state(),
+                trace in proptest::option::of(".{0,40}"),
+                worker_id in ".{0,20}",
+                generation: i32,
+            ) {
+                let r = StatusRecord { state, trace, worker_id, generation };
+                prop_assert_eq!(parse_status(&status_value(&r)), Some(r));
+            }
+
+            #[test]
+            fn topic_statuses_read_back_as_written(
+                topic in ".{1,20}",
+                connector in ".{1,20}",
+                task: i32,
+                discover_timestamp: i64,
+            ) {
+                let t = TopicStatus { topic, connector, task, discover_timestamp };
+                prop_assert_eq!(parse_topic_status(&topic_status_value(&t)), Some(t));
+            }
+        }
+    }
 }
