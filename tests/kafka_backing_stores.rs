@@ -395,6 +395,7 @@ fn record(state: State, worker: &str, generation: i32) -> StatusRecord {
         trace: None,
         worker_id: worker.to_string(),
         generation,
+        version: None,
     }
 }
 

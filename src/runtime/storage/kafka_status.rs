@@ -256,6 +256,7 @@ impl KafkaStatusBackingStore {
             trace: status.trace,
             worker_id: status.worker_id,
             generation: self.generation(),
+            version: None,
         }
     }
 }

@@ -25,6 +25,9 @@ pub struct StatusRecord {
     pub worker_id: String,
     /// The group generation of the writer when it wrote.
     pub generation: i32,
+    /// The connector plugin's version: Kafka 4.x writes it (checked
+    /// against 4.3.1), `null` when unknown; older readers ignore it.
+    pub version: Option<String>,
 }
 
 impl StatusRecord {
@@ -59,14 +62,16 @@ pub fn topic_status_key(topic: &str, connector: &str) -> String {
     format!("{TOPIC_STATUS_PREFIX}{topic}{TOPIC_STATUS_SEPARATOR}{connector}")
 }
 
-/// `{"state":..,"trace":..,"worker_id":..,"generation":..}`; an absent
-/// trace is `null`, as the struct's optional field is written.
+/// `{"state":..,"trace":..,"worker_id":..,"generation":..,"version":..}`
+/// (Kafka 4.x's `STATUS_SCHEMA_V0`); absent optional fields are `null`, as
+/// Java writes them.
 pub fn status_value(status: &StatusRecord) -> Vec<u8> {
     JsonObject::new()
         .string("state", status.state.name())
         .opt_string("trace", status.trace.as_deref())
         .string("worker_id", &status.worker_id)
         .int("generation", status.generation as i64)
+        .opt_string("version", status.version.as_deref())
         .finish()
 }
 
@@ -111,11 +116,18 @@ pub fn parse_status(value: &[u8]) -> Option<StatusRecord> {
         Some(_) => return None,
     };
     let generation = map.get("generation")?.as_i64()? as i32;
+    // Absent in records of Kafka before 4.1.
+    let version = match map.get("version") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(_) => return None,
+    };
     Some(StatusRecord {
         state,
         trace,
         worker_id,
         generation,
+        version,
     })
 }
 
@@ -266,6 +278,7 @@ mod tests {
             trace: None,
             worker_id: worker.to_string(),
             generation,
+            version: None,
         }
     }
 
@@ -280,15 +293,16 @@ mod tests {
     fn values_are_byte_identical_to_java() {
         assert_eq!(
             String::from_utf8(status_value(&rec(State::Running, "host:8083", 5))).unwrap(),
-            r#"{"state":"RUNNING","trace":null,"worker_id":"host:8083","generation":5}"#
+            r#"{"state":"RUNNING","trace":null,"worker_id":"host:8083","generation":5,"version":null}"#
         );
         let failed = StatusRecord {
             trace: Some("java.lang.Exception: boom\n\tat x".to_string()),
+            version: Some("4.3.1".to_string()),
             ..rec(State::Failed, "w", 0)
         };
         assert_eq!(
             String::from_utf8(status_value(&failed)).unwrap(),
-            r#"{"state":"FAILED","trace":"java.lang.Exception: boom\n\tat x","worker_id":"w","generation":0}"#
+            r#"{"state":"FAILED","trace":"java.lang.Exception: boom\n\tat x","worker_id":"w","generation":0,"version":"4.3.1"}"#
         );
         let topic = TopicStatus {
             topic: "t1".to_string(),
@@ -315,6 +329,14 @@ mod tests {
         );
         assert_eq!(parse_task_status_key("status-task-c"), None);
         assert_eq!(parse_task_status_key("status-task-c-x"), None);
+    }
+
+    #[test]
+    fn statuses_of_older_kafka_without_version_are_read() {
+        assert_eq!(
+            parse_status(br#"{"state":"PAUSED","trace":null,"worker_id":"w","generation":2}"#),
+            Some(rec(State::Paused, "w", 2))
+        );
     }
 
     #[test]
@@ -443,8 +465,9 @@ mod tests {
                 trace in proptest::option::of(".{0,40}"),
                 worker_id in ".{0,20}",
                 generation: i32,
+                version in proptest::option::of("[0-9.]{1,8}"),
             ) {
-                let r = StatusRecord { state, trace, worker_id, generation };
+                let r = StatusRecord { state, trace, worker_id, generation, version };
                 prop_assert_eq!(parse_status(&status_value(&r)), Some(r));
             }
 
