@@ -6,6 +6,7 @@ pub mod config;
 pub mod config_records;
 pub mod config_state;
 pub mod error;
+pub mod internal_topics;
 pub mod kafka_log;
 pub mod kafka_offset;
 pub mod kafka_status;
