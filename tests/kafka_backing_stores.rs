@@ -541,3 +541,112 @@ async fn java_console_consumer_reads_the_config_records_we_wrote() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_consumer_callback_does_not_hold_up_writes() {
+    let topic = unique_topic("log-slow");
+    // The callback blocks on the first record until the test releases it.
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let seen: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let sink = seen.clone();
+    let log = KafkaBasedLog::start(
+        KafkaBasedLogConfig::new(
+            &bootstrap(),
+            TopicSpec::new(&topic, "test.topic", "test records"),
+        ),
+        Box::new(move |r| {
+            if r.offset == 0 {
+                let _ = release_rx.lock().unwrap().recv();
+            }
+            sink.lock().unwrap().push(r.offset);
+        }),
+    )
+    .await
+    .unwrap();
+    let first = log
+        .send(
+            Some(Bytes::from_static(b"a")),
+            Some(Bytes::from_static(b"1")),
+        )
+        .await
+        .unwrap();
+    first.wait().await.unwrap();
+    let barrier = log.read_to_end();
+    // While the reader sits in the callback, more writes are acknowledged.
+    for i in 0..20 {
+        let d = tokio::time::timeout(
+            DEADLINE,
+            log.send(Some(Bytes::from(format!("k{i}"))), Some(Bytes::from("v"))),
+        )
+        .await
+        .expect("send while the callback is blocked")
+        .unwrap();
+        tokio::time::timeout(DEADLINE, d.wait())
+            .await
+            .expect("ack while the callback is blocked")
+            .unwrap();
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the callback is still blocked"
+    );
+    release_tx.send(()).unwrap();
+    tokio::time::timeout(DEADLINE, barrier)
+        .await
+        .expect("barrier after release")
+        .unwrap();
+    log.read_to_end_within(DEADLINE).await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), (0..21).collect::<Vec<i64>>());
+    log.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_keeps_reading_after_a_broker_restart() {
+    let broker = support::Broker::start_dedicated();
+    let bootstrap = broker.bootstrap.clone();
+    let topic = unique_topic("status-restart");
+    let mut spec = TopicSpec::new(&topic, STATUS_TOPIC_CONFIG, STATUS_TOPIC_PURPOSE);
+    spec.partitions = 5;
+    let store = KafkaStatusBackingStore::start(KafkaBasedLogConfig::new(&bootstrap, spec.clone()))
+        .await
+        .unwrap();
+    store.put_connector_status("before", record(State::Running, "w", 1), false);
+    store.flush().await.unwrap();
+    let broker = tokio::task::spawn_blocking(move || {
+        broker.kill();
+        broker.restart();
+        broker
+    })
+    .await
+    .unwrap();
+    // Written after the restart by another instance; ours must read it.
+    let other = KafkaStatusBackingStore::start(KafkaBasedLogConfig::new(&bootstrap, spec.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.connector_status("before"),
+        Some(record(State::Running, "w", 1))
+    );
+    other.put_connector_status("after", record(State::Paused, "w2", 2), false);
+    other.flush().await.unwrap();
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        match store.refresh(DEADLINE).await {
+            Ok(()) if store.connector_status("after").is_some() => break,
+            Ok(()) => {}
+            Err(e) => eprintln!("refresh after the restart: {e}"),
+        }
+        assert!(
+            Instant::now() < end,
+            "the first store never read the record written after the restart"
+        );
+    }
+    assert_eq!(
+        store.connector_status("after"),
+        Some(record(State::Paused, "w2", 2))
+    );
+    store.stop().await;
+    other.stop().await;
+    drop(broker);
+}
