@@ -208,7 +208,7 @@ pub async fn run(p: SourceTaskParams) {
         }
         commit_records(&id, &acked, &mut *task);
         if last_commit.elapsed() >= flush_interval {
-            commit(&id, &*offsets, &acked, &mut *task).await;
+            commit(&id, &*offsets, &acked, &mut *task, flush_timeout).await;
             last_commit = Instant::now();
         }
     }
@@ -226,7 +226,7 @@ pub async fn run(p: SourceTaskParams) {
         tracing::warn!(task = %id, "offset flush timed out; committing what was acknowledged");
     }
     commit_records(&id, &acked, &mut *task);
-    commit(&id, &*offsets, &acked, &mut *task).await;
+    commit(&id, &*offsets, &acked, &mut *task, flush_timeout).await;
     if failure.is_none() {
         failure = acked
             .lock()
@@ -463,11 +463,14 @@ fn commit_records(id: &ConnectorTaskId, acked: &Mutex<Acked>, task: &mut dyn Sou
 
 /// Writes the acknowledged offsets, waits until the store has them durably
 /// (the broker acknowledged them, for the offsets topic), and tells the task.
+/// A write that takes longer than `offset.flush.timeout.ms` counts as failed
+/// (Java's "Timed out waiting for offset flush"): its offsets are retried.
 async fn commit(
     id: &ConnectorTaskId,
     store: &dyn OffsetBackingStore,
     acked: &Mutex<Acked>,
     task: &mut dyn SourceTask,
+    timeout: Duration,
 ) {
     let offsets = std::mem::take(&mut acked.lock().unwrap_or_else(|e| e.into_inner()).offsets);
     if offsets.is_empty() {
@@ -477,7 +480,14 @@ async fn commit(
         .iter()
         .map(|(k, v)| (k.clone(), Some(v.clone())))
         .collect();
-    match store.set(entries).await {
+    let written = match tokio::time::timeout(timeout, store.set(entries)).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "Timed out waiting for offset flush after {} ms",
+            timeout.as_millis()
+        )),
+    };
+    match written {
         Ok(()) => {
             if let Err(e) = task.commit() {
                 tracing::warn!(task = %id, error = %e, "commit hook failed");

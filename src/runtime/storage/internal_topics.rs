@@ -5,9 +5,14 @@
 //! unprefixed "originals"), client ids `<group.id>[-<client.id>]-configs`,
 //! `-offsets`, `-statuses` (`ConnectUtils.clientIdBase`), no idempotence
 //! and an unbounded delivery timeout for the config and offset producers,
-//! no retries for the status producer (statuses are rewritten anyway), and
-//! the `<prefix>.*` topic settings, partitions and replication factors of
-//! the worker config.
+//! and the `<prefix>.*` topic settings, partitions and replication factors
+//! of the worker config.
+//!
+//! One deliberate difference: Java's status producer has `retries=0` and
+//! the store retries failed sends itself, skipping those a newer status
+//! made stale. Here the status producer keeps idempotence (when the worker
+//! config allows it) and the client's own retries, which deliver in order,
+//! so a retried status can never overtake a newer one.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -103,12 +108,9 @@ pub fn log_config(worker: &WorkerConfig, which: InternalTopic) -> Result<KafkaBa
     );
     let kafka = |e: crate::kafka::error::Error| StorageError::Config(e.to_string());
     let mut producer = ProducerConfig::from_props(&originals).map_err(kafka)?;
-    producer.idempotence = false;
-    match which {
-        InternalTopic::Config | InternalTopic::Offset => {
-            producer.delivery_timeout = Duration::from_millis(i32::MAX as u64);
-        }
-        InternalTopic::Status => producer.retries = 0,
+    if which != InternalTopic::Status {
+        producer.idempotence = false;
+        producer.delivery_timeout = Duration::from_millis(i32::MAX as u64);
     }
     let consumer = ConsumerConfig::from_props(&originals).map_err(kafka)?;
     let mut topic = TopicSpec::new(&storage.topic, config_key, purpose);
@@ -187,7 +189,7 @@ mod tests {
             Some("2")
         );
         assert!(!status.topic.settings.contains_key("cleanup.policy"));
-        assert_eq!(status.producer.retries, 0);
+        assert!(status.producer.idempotence);
         assert!(!offsets.producer.idempotence);
         assert_eq!(
             config.producer.client.bootstrap_servers,
