@@ -86,6 +86,7 @@ pub trait ConfigBackingStore: Send + Sync {
 
 /// The config store on a Kafka topic.
 pub struct KafkaConfigBackingStore {
+    /// The config topic (one partition, so one total order of records).
     log: KafkaBasedLog,
     /// Shared with the log's callback, which applies every record.
     state: Arc<Mutex<ConfigLogState>>,

@@ -121,7 +121,10 @@ enum Command {
 /// A started log. Dropping it without `stop` ends the reader as well.
 pub struct KafkaBasedLog {
     topic: String,
+    /// Fixed at start: the reader is assigned exactly these partitions.
     partition_count: i32,
+    /// On its own connections, so that writes never queue behind the
+    /// reader's long-polling fetches.
     producer: Producer,
     /// To the reader task: barriers and stop. Unbounded so that neither
     /// `read_to_end` nor `stop` waits behind a busy reader.
@@ -317,8 +320,11 @@ async fn wait_for_partitions(cluster: &Cluster, topic: &str) -> Result<i32> {
 
 /// The reader task's state.
 struct Reader {
+    /// Assigned every partition, without a group.
     consumer: Consumer,
+    /// What a barrier takes end offsets of.
     partitions: Vec<TopicPartition>,
+    /// The store's record handler.
     callback: ConsumedCallback,
     commands: mpsc::UnboundedReceiver<Command>,
 }

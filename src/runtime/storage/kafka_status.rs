@@ -42,6 +42,7 @@ pub struct KafkaStatusBackingStore {
     generation: AtomicI32,
     /// To the writer task, in order. Unbounded: callers never wait.
     writes: mpsc::UnboundedSender<WriteCommand>,
+    /// The writer task, ended by `stop` after a final flush.
     writer: Mutex<Option<JoinHandle<()>>>,
 }
 
