@@ -347,3 +347,54 @@ mod roundtrip {
         }
     }
 }
+
+#[test]
+fn a_target_state_tombstone_for_a_live_connector_falls_back_to_started() {
+    let mut s = started();
+    feed(
+        &mut s,
+        &[
+            connector("c"),
+            (
+                target_state_key("c"),
+                Some(target_state_value(TargetState::Paused)),
+            ),
+        ],
+    );
+    let updates = feed(&mut s, &[(target_state_key("c"), None)]);
+    assert!(updates.is_empty(), "removals are not reported: {updates:?}");
+    assert_eq!(s.state.target_state("c"), Some(TargetState::Started));
+    // Without the connector the state is simply gone.
+    feed(&mut s, &[(target_state_key("x"), None)]);
+    assert_eq!(s.state.target_state("x"), None);
+}
+
+#[test]
+fn rewritten_task_configs_bump_the_generation_and_replace_the_old_ones() {
+    let mut s = started();
+    feed(
+        &mut s,
+        &[connector("c"), task("c", 0), task("c", 1), commit("c", 2)],
+    );
+    // Reconfigured to one task with a new config.
+    let updates = feed(
+        &mut s,
+        &[
+            (
+                task_key(&id("c", 0)),
+                Some(properties_value(&props(&[("new", "yes")]))),
+            ),
+            commit("c", 1),
+        ],
+    );
+    assert_eq!(
+        updates,
+        vec![ConfigUpdate::TasksCommitted(vec![id("c", 0)])]
+    );
+    assert_eq!(s.state.task_config_generations.get("c"), Some(&1));
+    assert_eq!(s.state.tasks("c"), vec![id("c", 0)]);
+    assert_eq!(
+        s.state.all_task_configs("c"),
+        vec![props(&[("new", "yes")])]
+    );
+}
