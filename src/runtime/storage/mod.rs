@@ -3,6 +3,7 @@
 //! [`kafka_log::KafkaBasedLog`]).
 
 pub mod config;
+pub mod config_memory;
 pub mod config_records;
 pub mod config_state;
 pub mod error;
