@@ -35,7 +35,7 @@ use crate::kafka::messenger::Messenger;
 use crate::kafka::{Error as KafkaError, ErrorCode};
 
 use super::herder::standalone::HerderError;
-use super::storage::offset::FileOffsetStore;
+use super::storage::offset::OffsetBackingStore;
 
 pub const KAFKA_TOPIC_KEY: &str = "kafka_topic";
 pub const KAFKA_PARTITION_KEY: &str = "kafka_partition";
@@ -140,7 +140,7 @@ pub fn modified_message(connector_result: bool, reset: bool) -> String {
 
 /// The committed offsets of a source connector: every partition whose
 /// offset is not a tombstone, in Java's `HashMap` order.
-pub fn source_offsets(store: &FileOffsetStore, connector: &str) -> ConnectorOffsets {
+pub fn source_offsets(store: &dyn OffsetBackingStore, connector: &str) -> ConnectorOffsets {
     let mut found: Vec<(SourceMap, SourceMap)> = store
         .connector_offsets(connector)
         .into_iter()
@@ -201,14 +201,44 @@ fn source_offset_key(connector: &str, partition: Option<&SourceMap>) -> Vec<u8> 
 /// offsets, as Java's `modifySourceConnectorOffsets`: the offsets must be
 /// primitive-valued maps and pass the connector's `alter_offsets`; then
 /// they are written to the store (a reset writes a tombstone for every
-/// partition).
+/// partition). The checks run now; the returned future waits for the write.
 pub fn modify_source_offsets(
-    store: &FileOffsetStore,
+    store: &dyn OffsetBackingStore,
     name: &str,
     connector: &dyn SourceConnector,
     config: &Props,
     offsets: Option<Vec<ConnectorOffset>>,
-) -> Result<String, HerderError> {
+) -> futures::future::BoxFuture<'static, Result<String, HerderError>> {
+    let (writes, message) = match source_offset_writes(store, name, connector, config, offsets) {
+        Ok(w) => w,
+        Err(e) => return Box::pin(std::future::ready(Err(e))),
+    };
+    if writes.is_empty() {
+        return Box::pin(std::future::ready(Ok(message)));
+    }
+    let write = store.set(writes);
+    let name = name.to_string();
+    Box::pin(async move {
+        write.await.map_err(|e| {
+            tracing::error!(connector = %name, error = %e, "Failed to modify offsets for source connector");
+            HerderError::Internal(format!(
+                "Failed to modify offsets for source connector {name}"
+            ))
+        })?;
+        Ok(message)
+    })
+}
+
+/// The validated writes of `modify_source_offsets` and its success message.
+type OffsetWrites = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+fn source_offset_writes(
+    store: &dyn OffsetBackingStore,
+    name: &str,
+    connector: &dyn SourceConnector,
+    config: &Props,
+    offsets: Option<Vec<ConnectorOffset>>,
+) -> Result<(OffsetWrites, String), HerderError> {
     let reset = offsets.is_none();
     let requested = match offsets {
         Some(o) => o,
@@ -240,7 +270,7 @@ pub fn modify_source_offsets(
             "No offsets found for source connector {name} - this can occur due to a prior attempt to reset offsets \
              or if the source connector hasn't committed any offsets yet"
         );
-        return Ok(modified_message(connector_result, reset));
+        return Ok((Vec::new(), modified_message(connector_result, reset)));
     }
     let writes = entries
         .iter()
@@ -251,13 +281,7 @@ pub fn modify_source_offsets(
             (source_offset_key(name, p.as_ref()), value)
         })
         .collect();
-    store.put_all(writes).map_err(|e| {
-        tracing::error!(connector = name, error = %e, "Failed to modify offsets for source connector");
-        HerderError::Internal(format!(
-            "Failed to modify offsets for source connector {name}"
-        ))
-    })?;
-    Ok(modified_message(connector_result, reset))
+    Ok((writes, modified_message(connector_result, reset)))
 }
 
 // --- sink connectors -----------------------------------------------------------------
@@ -716,6 +740,8 @@ mod tests {
 
     #[test]
     fn source_offsets_alter_and_reset_in_the_store() {
+        use crate::runtime::storage::offset::FileOffsetStore;
+        use futures::executor::block_on;
         let dir =
             std::env::temp_dir().join(format!("kconnect-offsets-{:016x}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -725,21 +751,27 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        assert_eq!(source_offsets(&store, "c"), ConnectorOffsets::default());
+        assert_eq!(source_offsets(&*store, "c"), ConnectorOffsets::default());
         let alter = vec![ConnectorOffset {
             partition: map(json!({"filename": "/tmp/in.txt"})),
             offset: map(json!({"position": 42})),
         }];
         assert_eq!(
-            modify_source_offsets(&store, "c", &connector, &config, Some(alter.clone())),
+            block_on(modify_source_offsets(
+                &*store,
+                "c",
+                &connector,
+                &config,
+                Some(alter.clone())
+            )),
             Ok("The offsets for this connector have been altered successfully".to_string())
         );
-        assert_eq!(source_offsets(&store, "c").offsets, alter);
-        assert_eq!(source_offsets(&store, "other").offsets, vec![]);
+        assert_eq!(source_offsets(&*store, "c").offsets, alter);
+        assert_eq!(source_offsets(&*store, "other").offsets, vec![]);
 
         let refused = |offset: serde_json::Value| {
-            modify_source_offsets(
-                &store,
+            block_on(modify_source_offsets(
+                &*store,
                 "c",
                 &connector,
                 &config,
@@ -747,7 +779,7 @@ mod tests {
                     partition: map(json!({"filename": "/tmp/in.txt"})),
                     offset: map(offset),
                 }]),
-            )
+            ))
         };
         assert_eq!(
             refused(json!({"position": -1})),
@@ -770,21 +802,26 @@ mod tests {
                     .to_string()
             ))
         );
-        assert_eq!(source_offsets(&store, "c").offsets, alter);
+        assert_eq!(source_offsets(&*store, "c").offsets, alter);
 
         assert_eq!(
-            modify_source_offsets(&store, "c", &connector, &config, None),
+            block_on(modify_source_offsets(
+                &*store, "c", &connector, &config, None
+            )),
             Ok("The offsets for this connector have been reset successfully".to_string())
         );
-        assert_eq!(source_offsets(&store, "c"), ConnectorOffsets::default());
+        assert_eq!(source_offsets(&*store, "c"), ConnectorOffsets::default());
         // Reset again: nothing left, still a success.
-        assert!(modify_source_offsets(&store, "c", &connector, &config, None).is_ok());
+        assert!(block_on(modify_source_offsets(
+            &*store, "c", &connector, &config, None
+        ))
+        .is_ok());
         let stdin: Props = [("topic", "t")]
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert!(matches!(
-            modify_source_offsets(&store, "c", &connector, &stdin, None),
+            block_on(modify_source_offsets(&*store, "c", &connector, &stdin, None)),
             Err(HerderError::Internal(m)) if m.starts_with("Offsets cannot be modified if the 'file' configuration is unspecified.")
         ));
         let _ = std::fs::remove_dir_all(&dir);

@@ -26,7 +26,7 @@ use super::errors::retry_with_tolerance_operator::RetryWithToleranceOperator;
 use super::errors::ErrorMetrics;
 use super::plugins::task_converters;
 use super::status::{ConnectorTaskId, StatusStore};
-use super::storage::offset::FileOffsetStore;
+use super::storage::offset::OffsetBackingStore;
 use super::topic_creation::TopicCreation;
 use super::transformation_chain::build_chain;
 use super::worker_sink_task::{self, SinkTaskParams};
@@ -41,7 +41,7 @@ pub type TaskLoopFactory = Box<dyn FnOnce(TaskControl) -> TaskLoop + Send>;
 pub struct TaskEnvironment {
     pub config: Arc<WorkerConfig>,
     pub cluster: Arc<Cluster>,
-    pub offsets: Arc<FileOffsetStore>,
+    pub offsets: Arc<dyn OffsetBackingStore>,
     pub statuses: StatusStore,
 }
 

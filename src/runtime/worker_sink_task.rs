@@ -179,7 +179,7 @@ pub async fn run(p: SinkTaskParams) {
                 let mut last: Option<&str> = None;
                 for b in &batches {
                     if last != Some(&*b.topic) {
-                        statuses.put_topic(&id.connector, &b.topic);
+                        statuses.put_topic(&id, &b.topic);
                         last = Some(&b.topic);
                     }
                 }

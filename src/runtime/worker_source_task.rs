@@ -28,7 +28,7 @@ use super::errors::retry_with_tolerance_operator::{Outcome, RetryWithToleranceOp
 use super::errors::{ErrorContext, FailedRecord, Stage};
 use super::plugins::TaskConverters;
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
-use super::storage::offset::{offset_key, offset_value, ConnectorOffsetReader, FileOffsetStore};
+use super::storage::offset::{offset_key, offset_value, ConnectorOffsetReader, OffsetBackingStore};
 use super::topic_creation::TopicCreation;
 use super::transformation_chain::TransformationChain;
 use super::worker_sink_task::{fail, transform};
@@ -45,7 +45,8 @@ pub struct SourceTaskParams {
     pub transformations: TransformationChain<SourceRecord>,
     /// `errors.*`: retries, tolerance, error log, dead letter queue.
     pub errors: Arc<RetryWithToleranceOperator>,
-    pub offsets: Arc<FileOffsetStore>,
+    /// Where committed source offsets go (file or offsets topic).
+    pub offsets: Arc<dyn OffsetBackingStore>,
     pub statuses: StatusStore,
     /// `topic.tracking.enable`: record the topics this task produces to.
     pub track_topics: bool,
@@ -97,6 +98,10 @@ pub async fn run(p: SourceTaskParams) {
         mut topic_creation,
     } = p;
     let TaskControl { mut target, cancel } = control;
+    // See the offsets other workers committed before the task reads them.
+    if let Err(e) = offsets.refresh().await {
+        tracing::warn!(task = %id, error = %e, "could not read the offset store to its end");
+    }
     let context = SourceTaskContext {
         offset_storage_reader: Box::new(ConnectorOffsetReader {
             store: offsets.clone(),
@@ -206,7 +211,7 @@ pub async fn run(p: SourceTaskParams) {
         }
         commit_records(&id, &acked, &mut *task);
         if last_commit.elapsed() >= flush_interval {
-            commit(&id, &offsets, &acked, &mut *task);
+            commit(&id, &*offsets, &acked, &mut *task, flush_timeout).await;
             last_commit = Instant::now();
         }
     }
@@ -224,7 +229,7 @@ pub async fn run(p: SourceTaskParams) {
         tracing::warn!(task = %id, "offset flush timed out; committing what was acknowledged");
     }
     commit_records(&id, &acked, &mut *task);
-    commit(&id, &offsets, &acked, &mut *task);
+    commit(&id, &*offsets, &acked, &mut *task, flush_timeout).await;
     if failure.is_none() {
         failure = acked
             .lock()
@@ -384,7 +389,7 @@ async fn send_record(
     };
     if let Some(statuses) = stage.statuses {
         if stage.last_topic.as_deref() != Some(r.topic.as_str()) {
-            statuses.put_topic(&stage.id.connector, &r.topic);
+            statuses.put_topic(stage.id, &r.topic);
             stage.last_topic = Some(r.topic.clone());
         }
     }
@@ -459,12 +464,16 @@ fn commit_records(id: &ConnectorTaskId, acked: &Mutex<Acked>, task: &mut dyn Sou
     }
 }
 
-/// Writes the acknowledged offsets and tells the task.
-fn commit(
+/// Writes the acknowledged offsets, waits until the store has them durably
+/// (the broker acknowledged them, for the offsets topic), and tells the task.
+/// A write that takes longer than `offset.flush.timeout.ms` counts as failed
+/// (Java's "Timed out waiting for offset flush"): its offsets are retried.
+async fn commit(
     id: &ConnectorTaskId,
-    store: &FileOffsetStore,
+    store: &dyn OffsetBackingStore,
     acked: &Mutex<Acked>,
     task: &mut dyn SourceTask,
+    timeout: Duration,
 ) {
     let offsets = std::mem::take(&mut acked.lock().unwrap_or_else(|e| e.into_inner()).offsets);
     if offsets.is_empty() {
@@ -474,7 +483,14 @@ fn commit(
         .iter()
         .map(|(k, v)| (k.clone(), Some(v.clone())))
         .collect();
-    match store.put_all(entries) {
+    let written = match tokio::time::timeout(timeout, store.set(entries)).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "Timed out waiting for offset flush after {} ms",
+            timeout.as_millis()
+        )),
+    };
+    match written {
         Ok(()) => {
             if let Err(e) = task.commit() {
                 tracing::warn!(task = %id, error = %e, "commit hook failed");

@@ -645,7 +645,7 @@ impl Message<GetConnectorOffsets> for StandaloneHerder {
             .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
         match plugin.factory {
             ConnectorFactory::Source(_) => {
-                let offsets = source_offsets(&self.env.offsets, &name);
+                let offsets = source_offsets(&*self.env.offsets, &name);
                 Ok(Box::pin(async move { Ok(offsets) }))
             }
             ConnectorFactory::Sink(_) => {
@@ -689,11 +689,13 @@ impl Message<ModifyConnectorOffsets> for StandaloneHerder {
         let plugin = find_connector(&class)
             .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
         match plugin.factory {
-            ConnectorFactory::Source(make) => {
-                let store = self.env.offsets.clone();
-                let result = modify_source_offsets(&store, &name, &*make(), &config, msg.offsets);
-                Ok(Box::pin(async move { result }))
-            }
+            ConnectorFactory::Source(make) => Ok(modify_source_offsets(
+                &*self.env.offsets,
+                &name,
+                &*make(),
+                &config,
+                msg.offsets,
+            )),
             ConnectorFactory::Sink(make) => {
                 let group = self.sink_group(&name, &config)?;
                 Ok(Box::pin(async move {

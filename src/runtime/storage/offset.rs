@@ -3,10 +3,16 @@
 //! `OffsetUtils`): keys are the schemaless JSON `["<connector>",{partition}]`,
 //! values the JSON offset; the file holds them in Java's own format, so a
 //! worker moved from Java keeps its offsets.
+//!
+//! [`OffsetBackingStore`] is what the runtime uses: the file store here in
+//! standalone mode, [`super::kafka_offset::KafkaOffsetBackingStore`] in
+//! distributed mode.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
 
 use crate::api::record::SourceMap;
 use crate::api::source::OffsetStorageReader;
@@ -25,6 +31,53 @@ pub fn offset_key(connector: &str, partition: &SourceMap) -> Vec<u8> {
 /// The serialized offset value.
 pub fn offset_value(offset: &SourceMap) -> Vec<u8> {
     serde_json::to_vec(offset).unwrap_or_default()
+}
+
+/// Where source offsets are kept (Java's `OffsetBackingStore`). Keys and
+/// values are the serialized JSON of [`offset_key`] / [`offset_value`].
+pub trait OffsetBackingStore: Send + Sync {
+    /// The stored offset of a serialized key, as known now (what was read
+    /// or written so far; call [`OffsetBackingStore::refresh`] first to see
+    /// other workers' writes).
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>>;
+
+    /// Stores `entries` (`None` is a tombstone). Resolves once they are
+    /// durable (written to the file, or acknowledged by the broker): only
+    /// then may a source task consider its offsets committed.
+    fn set(
+        &self,
+        entries: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ) -> BoxFuture<'static, Result<(), String>>;
+
+    /// Catches up with writes made elsewhere (a read to the end of the
+    /// offsets topic); nothing to do for a file.
+    fn refresh(&self) -> BoxFuture<'static, Result<(), String>>;
+
+    /// All offsets of one connector: (partition, offset), tombstones as
+    /// `None`.
+    fn connector_offsets(&self, connector: &str) -> Vec<(SourceMap, Option<SourceMap>)>;
+}
+
+/// The offsets of `connector` among serialized entries.
+pub fn connector_entries<'a>(
+    entries: impl Iterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+    connector: &str,
+) -> Vec<(SourceMap, Option<SourceMap>)> {
+    entries
+        .filter_map(|(k, v)| {
+            let key: serde_json::Value = serde_json::from_slice(k).ok()?;
+            let arr = key.as_array()?;
+            if arr.first()?.as_str()? != connector {
+                return None;
+            }
+            let partition = arr.get(1)?.as_object()?.clone();
+            let offset = v
+                .as_ref()
+                .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok())
+                .and_then(|v| v.as_object().cloned());
+            Some((partition, offset))
+        })
+        .collect()
 }
 
 /// Offsets in a file, loaded on start and rewritten (atomically) on flush.
@@ -61,27 +114,34 @@ impl FileOffsetStore {
     /// All offsets of one connector: (partition, offset).
     pub fn connector_offsets(&self, connector: &str) -> Vec<(SourceMap, Option<SourceMap>)> {
         let data = self.data.lock().unwrap_or_else(|e| e.into_inner());
-        data.iter()
-            .filter_map(|(k, v)| {
-                let key: serde_json::Value = serde_json::from_slice(k).ok()?;
-                let arr = key.as_array()?;
-                if arr.first()?.as_str()? != connector {
-                    return None;
-                }
-                let partition = arr.get(1)?.as_object()?.clone();
-                let offset = v
-                    .as_ref()
-                    .and_then(|v| serde_json::from_slice::<serde_json::Value>(v).ok())
-                    .and_then(|v| v.as_object().cloned());
-                Some((partition, offset))
-            })
-            .collect()
+        connector_entries(data.iter(), connector)
+    }
+}
+
+impl OffsetBackingStore for FileOffsetStore {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        FileOffsetStore::get(self, key)
+    }
+
+    fn set(
+        &self,
+        entries: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    ) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(std::future::ready(self.put_all(entries)))
+    }
+
+    fn refresh(&self) -> BoxFuture<'static, Result<(), String>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn connector_offsets(&self, connector: &str) -> Vec<(SourceMap, Option<SourceMap>)> {
+        FileOffsetStore::connector_offsets(self, connector)
     }
 }
 
 /// A connector's view of the offsets (Java's `OffsetStorageReaderImpl`).
 pub struct ConnectorOffsetReader {
-    pub store: Arc<FileOffsetStore>,
+    pub store: Arc<dyn OffsetBackingStore>,
     pub connector: String,
 }
 
