@@ -390,18 +390,31 @@ impl Reader {
                     Some(Command::Stop) | None => break,
                 },
                 polled = consumer.poll(POLL_TIMEOUT) => match polled {
-                    Ok(batches) => {
-                        for batch in batches {
-                            for r in batch.records {
-                                callback(LogRecord {
-                                    key: r.key,
-                                    value: r.value,
-                                    partition: batch.partition,
-                                    offset: r.offset,
-                                });
+                    Ok(batches) if !batches.is_empty() => {
+                        let deliver = || {
+                            for batch in batches {
+                                for r in batch.records {
+                                    callback(LogRecord {
+                                        key: r.key,
+                                        value: r.value,
+                                        partition: batch.partition,
+                                        offset: r.offset,
+                                    });
+                                }
                             }
+                        };
+                        // A callback that blocks must not take this runtime
+                        // thread's other tasks (producers, the herder) with
+                        // it: on a multi-threaded runtime they move away.
+                        if tokio::runtime::Handle::current().runtime_flavor()
+                            == tokio::runtime::RuntimeFlavor::MultiThread
+                        {
+                            tokio::task::block_in_place(deliver);
+                        } else {
+                            deliver();
                         }
                     }
+                    Ok(_) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, "KafkaBasedLog: poll failed; retrying");
                         tokio::time::sleep(POLL_ERROR_BACKOFF).await;
