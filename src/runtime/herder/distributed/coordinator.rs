@@ -69,11 +69,11 @@ pub struct WorkerCoordinatorConfig {
 /// Where the worker's config comes from: the config backing store's current
 /// snapshot (Java's `configStorage.snapshot()`). Called when joining, and
 /// again by the leader when a member has read further than it.
-pub trait ConfigSnapshotSource {
+pub trait ConfigSnapshotSource: Send + Sync {
     fn snapshot(&self) -> ConfigSnapshot;
 }
 
-impl<F: Fn() -> ConfigSnapshot> ConfigSnapshotSource for F {
+impl<F: Fn() -> ConfigSnapshot + Send + Sync> ConfigSnapshotSource for F {
     fn snapshot(&self) -> ConfigSnapshot {
         self()
     }

@@ -1,0 +1,328 @@
+//! WorkerCoordinators against a real broker: three workers in one Connect
+//! group receive disjoint, complete and balanced assignments of a config
+//! snapshot, with the eager and with the sessioned protocol; when one
+//! leaves, its connectors and tasks end up on the others (after the
+//! scheduled rebalance delay with sessioned, without revoking anything from
+//! the survivors).
+//!
+//! Each worker runs a small herder loop on its own task (rejoin when the
+//! coordinator says so, apply the change, publish what it runs); the test
+//! observes the published state with deadline-bounded polling.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kconnect::kafka::cluster::Cluster;
+use kconnect::kafka::config::ClientConfig;
+use kconnect::runtime::herder::distributed::{
+    AssignmentChange, ConfigSnapshot, ConnectProtocolCompatibility, ConnectorsAndTasks,
+    WorkerCoordinator, WorkerCoordinatorConfig,
+};
+use support::{shared_broker, unique_topic};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// How long a rebalance (or several) may take.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// `scheduled.rebalance.max.delay.ms`, short to keep the test quick.
+const MAX_DELAY: Duration = Duration::from_secs(3);
+
+fn config_snapshot() -> ConfigSnapshot {
+    ConfigSnapshot {
+        offset: 7,
+        connectors: [("c1", 3), ("c2", 3), ("c3", 2)]
+            .into_iter()
+            .map(|(c, n)| (c.to_string(), n))
+            .collect(),
+    }
+}
+
+/// What a worker's loop publishes.
+#[derive(Debug, Default, Clone)]
+struct Observed {
+    member_id: String,
+    generation: i32,
+    protocol: Option<ConnectProtocolCompatibility>,
+    /// Whether the last join completed and no rejoin is pending.
+    stable: bool,
+    leader: bool,
+    leader_url: String,
+    running: ConnectorsAndTasks,
+    /// Everything the leader revoked from this worker, over its life.
+    revoked_total: ConnectorsAndTasks,
+    changes: usize,
+    error: Option<String>,
+}
+
+struct Worker {
+    name: String,
+    observed: Arc<Mutex<Observed>>,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Worker {
+    async fn start(
+        name: &str,
+        bootstrap: &str,
+        group: &str,
+        protocol: ConnectProtocolCompatibility,
+    ) -> Worker {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let cluster = Cluster::connect(ClientConfig::new(bootstrap))
+            .await
+            .expect("connect to the broker");
+        let mut coordinator = WorkerCoordinator::new(
+            cluster,
+            WorkerCoordinatorConfig {
+                group_id: group.to_string(),
+                session_timeout: Duration::from_secs(10),
+                rebalance_timeout: Duration::from_secs(30),
+                heartbeat_interval: Duration::from_millis(500),
+                rest_url: format!("http://{name}:8083/"),
+                protocol,
+                scheduled_rebalance_max_delay: MAX_DELAY,
+            },
+        );
+        let observed = Arc::new(Mutex::new(Observed::default()));
+        let stop = CancellationToken::new();
+        let task = tokio::spawn({
+            let observed = observed.clone();
+            let stop = stop.clone();
+            let name = name.to_string();
+            async move {
+                let snapshot = config_snapshot;
+                loop {
+                    if stop.is_cancelled() {
+                        coordinator.leave().await;
+                        return;
+                    }
+                    if coordinator.rejoin_needed() {
+                        observed.lock().unwrap().stable = false;
+                        match coordinator.ensure_active(&snapshot).await {
+                            Ok(change) => publish(&observed, &coordinator, &change),
+                            Err(e) => {
+                                observed.lock().unwrap().error =
+                                    Some(format!("{name}: ensure_active failed: {e}"));
+                                coordinator.leave().await;
+                                return;
+                            }
+                        }
+                        continue;
+                    }
+                    tokio::select! {
+                        _ = stop.cancelled() => {}
+                        _ = coordinator.wait_for_rejoin() => {}
+                    }
+                }
+            }
+        });
+        Worker {
+            name: name.to_string(),
+            observed,
+            stop,
+            task,
+        }
+    }
+
+    fn observed(&self) -> Observed {
+        self.observed.lock().unwrap().clone()
+    }
+
+    /// Leaves the group and waits for the loop to end.
+    async fn stop(self) {
+        self.stop.cancel();
+        let _ = tokio::time::timeout(DEADLINE, self.task).await;
+    }
+}
+
+fn publish(observed: &Mutex<Observed>, coordinator: &WorkerCoordinator, change: &AssignmentChange) {
+    let mut o = observed.lock().unwrap();
+    // The change must be consistent with what the worker ran before.
+    let mut expected = o.running.clone();
+    expected.remove_all(&change.revoked);
+    expected.add_all(&change.assigned);
+    if expected != change.running {
+        o.error = Some(format!(
+            "change does not add up: ran {:?}, got {change:?}",
+            o.running
+        ));
+    }
+    o.member_id = change.member_id.clone();
+    o.generation = change.generation;
+    o.protocol = Some(change.protocol);
+    o.running = change.running.clone();
+    o.revoked_total.add_all(&change.revoked);
+    o.leader = coordinator.is_leader();
+    o.leader_url = change.assignment.leader_url.clone();
+    o.stable = !coordinator.rejoin_needed();
+    o.changes += 1;
+}
+
+/// `None` when `workers` have settled on a disjoint, complete, balanced
+/// assignment of `config_snapshot()` in one generation; else why not.
+fn not_settled(workers: &[&Worker]) -> Option<String> {
+    let all: Vec<Observed> = workers.iter().map(|w| w.observed()).collect();
+    for (w, o) in workers.iter().zip(&all) {
+        if let Some(e) = &o.error {
+            panic!("{e}");
+        }
+        if !o.stable {
+            return Some(format!("{} not stable", w.name));
+        }
+    }
+    if all.iter().any(|o| o.generation != all[0].generation) {
+        return Some("generations differ".into());
+    }
+    let mut union = ConnectorsAndTasks::default();
+    for o in &all {
+        for c in &o.running.connectors {
+            if !union.connectors.insert(c.clone()) {
+                return Some(format!("connector {c} runs twice"));
+            }
+        }
+        for t in &o.running.tasks {
+            if !union.tasks.insert(t.clone()) {
+                return Some(format!("task {t} runs twice"));
+            }
+        }
+    }
+    if union != config_snapshot().configured() {
+        return Some(format!("incomplete: {union:?}"));
+    }
+    let spread = |f: fn(&ConnectorsAndTasks) -> usize| {
+        let counts: Vec<usize> = all.iter().map(|o| f(&o.running)).collect();
+        counts.iter().max().unwrap_or(&0) - counts.iter().min().unwrap_or(&0)
+    };
+    if spread(|r| r.connectors.len()) > 1 || spread(|r| r.tasks.len()) > 1 {
+        return Some("unbalanced".into());
+    }
+    let leaders = all.iter().filter(|o| o.leader).count();
+    if leaders != 1 {
+        return Some(format!("{leaders} leaders"));
+    }
+    None
+}
+
+async fn wait_settled(workers: &[&Worker], what: &str) {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let Some(why) = not_settled(workers) else {
+            return;
+        };
+        if Instant::now() >= end {
+            let states: BTreeMap<String, Observed> = workers
+                .iter()
+                .map(|w| (w.name.clone(), w.observed()))
+                .collect();
+            panic!("timed out after {DEADLINE:?} waiting for {what}: {why}\n{states:#?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn three_workers_then_one_leaves(protocol: ConnectProtocolCompatibility) {
+    let bootstrap = &shared_broker().bootstrap;
+    let group = unique_topic("connect-cluster");
+    let mut workers = Vec::new();
+    for name in ["w1", "w2", "w3"] {
+        workers.push(Worker::start(name, bootstrap, &group, protocol).await);
+    }
+    wait_settled(
+        &workers.iter().collect::<Vec<_>>(),
+        "three workers to share the work",
+    )
+    .await;
+    for w in &workers {
+        let o = w.observed();
+        assert_eq!(o.protocol, Some(protocol), "{}", w.name);
+        assert!(o.leader_url.starts_with("http://w"), "{o:?}");
+    }
+
+    // A follower leaves; the others take its work.
+    let leaver = workers
+        .iter()
+        .position(|w| !w.observed().leader)
+        .expect("a follower");
+    let leaver = workers.remove(leaver);
+    let left_work = leaver.observed().running;
+    assert!(!left_work.is_empty(), "{} ran nothing", leaver.name);
+    let before: Vec<Observed> = workers.iter().map(|w| w.observed()).collect();
+    let left_at = Instant::now();
+    leaver.stop().await;
+    wait_settled(
+        &workers.iter().collect::<Vec<_>>(),
+        "the survivors to take over the leaver's work",
+    )
+    .await;
+
+    if protocol != ConnectProtocolCompatibility::Eager {
+        // Cooperative: the work was held back for the scheduled delay, and
+        // nothing was taken from the survivors.
+        assert!(
+            left_at.elapsed() >= MAX_DELAY,
+            "reassigned before the scheduled rebalance delay"
+        );
+        for (w, b) in workers.iter().zip(&before) {
+            let o = w.observed();
+            assert_eq!(
+                o.revoked_total, b.revoked_total,
+                "{} had work revoked when another worker left",
+                w.name
+            );
+            assert!(
+                b.running.connectors.is_subset(&o.running.connectors)
+                    && b.running.tasks.is_subset(&o.running.tasks),
+                "{} lost work it kept running",
+                w.name
+            );
+        }
+    }
+    for w in workers {
+        w.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eager_workers_share_and_take_over() {
+    three_workers_then_one_leaves(ConnectProtocolCompatibility::Eager).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessioned_workers_share_and_take_over_after_the_delay() {
+    three_workers_then_one_leaves(ConnectProtocolCompatibility::Sessioned).await;
+}
+
+/// A worker in sessioned mode and one in eager mode agree on "default",
+/// the only protocol both offer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_modes_fall_back_to_the_eager_protocol() {
+    let bootstrap = &shared_broker().bootstrap;
+    let group = unique_topic("connect-mixed");
+    let a = Worker::start(
+        "w1",
+        bootstrap,
+        &group,
+        ConnectProtocolCompatibility::Sessioned,
+    )
+    .await;
+    let b = Worker::start("w2", bootstrap, &group, ConnectProtocolCompatibility::Eager).await;
+    wait_settled(&[&a, &b], "two workers to share the work").await;
+    assert_eq!(
+        a.observed().protocol,
+        Some(ConnectProtocolCompatibility::Eager)
+    );
+    assert_eq!(
+        b.observed().protocol,
+        Some(ConnectProtocolCompatibility::Eager)
+    );
+    a.stop().await;
+    b.stop().await;
+}
