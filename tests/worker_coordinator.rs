@@ -55,6 +55,12 @@ struct Observed {
     /// Everything the leader revoked from this worker, over its life.
     revoked_total: ConnectorsAndTasks,
     changes: usize,
+    /// The error code of the last assignment (1 = CONFIG_MISMATCH).
+    last_error_code: i16,
+    /// How many assignments came with CONFIG_MISMATCH.
+    mismatches: usize,
+    /// The config offset of the last assignment.
+    config_offset: i64,
     error: Option<String>,
 }
 
@@ -71,6 +77,18 @@ impl Worker {
         bootstrap: &str,
         group: &str,
         protocol: ConnectProtocolCompatibility,
+    ) -> Worker {
+        let config = Arc::new(Mutex::new(config_snapshot()));
+        Worker::start_with(name, bootstrap, group, protocol, config).await
+    }
+
+    /// A worker whose config store is `config` (the test may move it on).
+    async fn start_with(
+        name: &str,
+        bootstrap: &str,
+        group: &str,
+        protocol: ConnectProtocolCompatibility,
+        config: Arc<Mutex<ConfigSnapshot>>,
     ) -> Worker {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -98,7 +116,7 @@ impl Worker {
             let stop = stop.clone();
             let name = name.to_string();
             async move {
-                let snapshot = config_snapshot;
+                let snapshot = move || config.lock().unwrap().clone();
                 loop {
                     if stop.is_cancelled() {
                         coordinator.leave().await;
@@ -156,6 +174,8 @@ fn publish(observed: &Mutex<Observed>, coordinator: &WorkerCoordinator, change: 
         ));
     }
     o.member_id = change.member_id.clone();
+    o.last_error_code = change.assignment.error;
+    o.config_offset = change.assignment.config_offset;
     o.generation = change.generation;
     o.protocol = Some(change.protocol);
     o.running = change.running.clone();
@@ -164,6 +184,9 @@ fn publish(observed: &Mutex<Observed>, coordinator: &WorkerCoordinator, change: 
     o.leader_url = change.assignment.leader_url.clone();
     o.stable = !coordinator.rejoin_needed();
     o.changes += 1;
+    if change.assignment.failed() {
+        o.mismatches += 1;
+    }
 }
 
 /// `None` when `workers` have settled on a disjoint, complete, balanced
@@ -323,6 +346,58 @@ async fn mixed_modes_fall_back_to_the_eager_protocol() {
         b.observed().protocol,
         Some(ConnectProtocolCompatibility::Eager)
     );
+    a.stop().await;
+    b.stop().await;
+}
+
+/// The leader has read less of the config topic than a member: every member
+/// gets CONFIG_MISMATCH (at the member's offset) until the leader's config
+/// store catches up; then the group settles at the newer offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn config_mismatch_until_the_leader_catches_up() {
+    let bootstrap = &shared_broker().bootstrap;
+    let group = unique_topic("connect-mismatch");
+    let protocol = ConnectProtocolCompatibility::Sessioned;
+    let behind = Arc::new(Mutex::new(config_snapshot()));
+    let a = Worker::start_with("w1", bootstrap, &group, protocol, behind.clone()).await;
+    // w1 alone leads the first generation and keeps leading.
+    wait_settled(&[&a], "the first worker to lead alone").await;
+    let ahead = ConfigSnapshot {
+        offset: config_snapshot().offset + 5,
+        ..config_snapshot()
+    };
+    let b = Worker::start_with(
+        "w2",
+        bootstrap,
+        &group,
+        protocol,
+        Arc::new(Mutex::new(ahead.clone())),
+    )
+    .await;
+    let end = Instant::now() + DEADLINE;
+    while a.observed().mismatches == 0 || b.observed().mismatches == 0 {
+        if let Some(e) = a.observed().error.or(b.observed().error) {
+            panic!("{e}");
+        }
+        assert!(
+            Instant::now() < end,
+            "no CONFIG_MISMATCH: {:#?} {:#?}",
+            a.observed(),
+            b.observed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The broker keeps the leader of the first generation: w1, behind.
+    assert!(a.observed().leader, "{:#?}", a.observed());
+    assert_eq!(b.observed().config_offset, ahead.offset);
+    // The leader's store catches up: the group settles at the newer offset.
+    *behind.lock().unwrap() = ahead.clone();
+    wait_settled(&[&a, &b], "the group to settle once the leader caught up").await;
+    for w in [&a, &b] {
+        let o = w.observed();
+        assert_eq!(o.last_error_code, 0);
+        assert_eq!(o.config_offset, ahead.offset);
+    }
     a.stop().await;
     b.stop().await;
 }
