@@ -54,6 +54,9 @@ struct Observed {
     running: ConnectorsAndTasks,
     /// Everything the leader revoked from this worker, over its life.
     revoked_total: ConnectorsAndTasks,
+    /// How many connectors and tasks were revoked, over its life (counting
+    /// one revoked twice twice).
+    revoked_count: usize,
     changes: usize,
     /// The error code of the last assignment (1 = CONFIG_MISMATCH).
     last_error_code: i16,
@@ -180,6 +183,7 @@ fn publish(observed: &Mutex<Observed>, coordinator: &WorkerCoordinator, change: 
     o.protocol = Some(change.protocol);
     o.running = change.running.clone();
     o.revoked_total.add_all(&change.revoked);
+    o.revoked_count += change.revoked.len();
     o.leader = coordinator.is_leader();
     o.leader_url = change.assignment.leader_url.clone();
     o.stable = !coordinator.rejoin_needed();
@@ -311,6 +315,71 @@ async fn three_workers_then_one_leaves(protocol: ConnectProtocolCompatibility) {
     for w in workers {
         w.stop().await;
     }
+}
+
+/// Workers join one at a time (1 -> 2 -> 3): each time the group settles
+/// balanced; with the eager protocol every worker stops everything it ran,
+/// with the cooperative one only what moves to the newcomer is revoked and
+/// the rest keeps running.
+async fn workers_join_one_by_one(protocol: ConnectProtocolCompatibility) {
+    let bootstrap = &shared_broker().bootstrap;
+    let group = unique_topic("connect-joins");
+    let mut workers: Vec<Worker> = Vec::new();
+    for name in ["w1", "w2", "w3"] {
+        let before: Vec<Observed> = workers.iter().map(|w| w.observed()).collect();
+        workers.push(Worker::start(name, bootstrap, &group, protocol).await);
+        wait_settled(
+            &workers.iter().collect::<Vec<_>>(),
+            &format!("{name} to get a share"),
+        )
+        .await;
+        assert!(
+            !workers
+                .last()
+                .map(|w| w.observed().running.is_empty())
+                .unwrap_or(true),
+            "{name} got nothing"
+        );
+        for (w, b) in workers.iter().zip(&before) {
+            let o = w.observed();
+            // What it ran before and no longer runs.
+            let moved = b
+                .running
+                .connectors
+                .difference(&o.running.connectors)
+                .count()
+                + b.running.tasks.difference(&o.running.tasks).count();
+            let revoked = o.revoked_count - b.revoked_count;
+            if protocol == ConnectProtocolCompatibility::Eager {
+                assert_eq!(
+                    revoked,
+                    b.running.len(),
+                    "{}: eager revokes everything",
+                    w.name
+                );
+            } else {
+                assert!(moved > 0, "{} gave nothing to {name}", w.name);
+                assert_eq!(
+                    revoked, moved,
+                    "{}: revoked {revoked}, but only {moved} moved",
+                    w.name
+                );
+            }
+        }
+    }
+    for w in workers {
+        w.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessioned_workers_joining_one_by_one_only_revoke_what_moves() {
+    workers_join_one_by_one(ConnectProtocolCompatibility::Sessioned).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eager_workers_joining_one_by_one_revoke_everything() {
+    workers_join_one_by_one(ConnectProtocolCompatibility::Eager).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
