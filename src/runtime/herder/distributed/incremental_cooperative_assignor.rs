@@ -19,20 +19,60 @@
 //! - new ones go to the least loaded workers.
 //!
 //! The state kept between rounds is Java's; it only lives while the same
-//! worker leads (a new leader starts without it, as in Java). Sets are
-//! ordered: where Java picks "the first" of a worker's connectors to revoke
-//! in the order the worker listed them, we pick the smallest name.
+//! worker leads (a new leader starts without it, as in Java). Orders follow
+//! Java's too (sorted sets where Java uses tree sets, insertion order where
+//! it uses linked hash sets, members in id order), so that for the same
+//! rounds both assignors decide the same (checked against Java's own class
+//! in `tests/incremental_assignor_compat.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use indexmap::IndexSet;
+
 use super::assignor::{AssignmentContext, ConfigSnapshot, ConnectAssignor, GroupAssignment};
 use super::protocol::{ConnectorsAndTasks, NO_ERROR};
+use crate::runtime::status::ConnectorTaskId;
 
 /// One worker's load while a round is computed (Java's `WorkerLoad`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct WorkerLoad {
     worker: String,
-    load: ConnectorsAndTasks,
+    load: OrderedLoad,
+}
+
+/// Connectors and tasks in the order a worker got them (its allocation's
+/// order, then what this round adds), as Java's `LinkedHashSet`s keep
+/// them: load-balancing revokes the first ones, so what was just handed
+/// out (e.g. lost work to a returning worker) is not taken back at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct OrderedLoad {
+    connectors: IndexSet<String>,
+    tasks: IndexSet<ConnectorTaskId>,
+}
+
+impl OrderedLoad {
+    fn from_set(set: &ConnectorsAndTasks) -> OrderedLoad {
+        OrderedLoad {
+            connectors: set.connectors.iter().cloned().collect(),
+            tasks: set.tasks.iter().cloned().collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.connectors.is_empty() && self.tasks.is_empty()
+    }
+
+    fn remove_all(&mut self, other: &ConnectorsAndTasks) {
+        self.connectors.retain(|c| !other.connectors.contains(c));
+        self.tasks.retain(|t| !other.tasks.contains(t));
+    }
+
+    fn to_set(&self) -> ConnectorsAndTasks {
+        ConnectorsAndTasks {
+            connectors: self.connectors.iter().cloned().collect(),
+            tasks: self.tasks.iter().cloned().collect(),
+        }
+    }
 }
 
 /// The outcome of one round, per worker (Java's `ClusterAssignment`).
@@ -62,8 +102,9 @@ pub struct IncrementalCooperativeAssignor {
     /// start the backoff).
     revoked_in_previous: bool,
     /// Workers that were empty while lost work was held: first in line for
-    /// it when the delay expires.
-    candidate_workers_for_reassignment: BTreeSet<String>,
+    /// it when the delay expires, in the order they were found (as Java's
+    /// `LinkedHashSet`).
+    candidate_workers_for_reassignment: IndexSet<String>,
     /// When held-back lost work is reassigned (ms, `now_ms` clock); 0 for
     /// none, as in Java.
     scheduled_rebalance: i64,
@@ -86,7 +127,7 @@ impl IncrementalCooperativeAssignor {
             previous_assignment: ConnectorsAndTasks::default(),
             previous_revocation: ConnectorsAndTasks::default(),
             revoked_in_previous: false,
-            candidate_workers_for_reassignment: BTreeSet::new(),
+            candidate_workers_for_reassignment: IndexSet::new(),
             scheduled_rebalance: 0,
             delay: 0,
             previous_generation_id: -1,
@@ -184,7 +225,7 @@ impl IncrementalCooperativeAssignor {
             .iter()
             .map(|(w, a)| WorkerLoad {
                 worker: w.clone(),
-                load: a.clone(),
+                load: OrderedLoad::from_set(a),
             })
             .collect();
         remove_all(&mut next, &deleted_to_revoke);
@@ -222,13 +263,22 @@ impl IncrementalCooperativeAssignor {
             self.revoked_in_previous = false;
         }
 
-        let mut to_assign = created;
-        to_assign.add_all(&lost_to_reassign);
+        // New work first, then lost work, each in order (as Java's builder
+        // of both).
+        let mut to_assign = OrderedLoad::from_set(&created);
+        to_assign
+            .connectors
+            .extend(lost_to_reassign.connectors.iter().cloned());
+        to_assign
+            .tasks
+            .extend(lost_to_reassign.tasks.iter().cloned());
         assign_connectors(&mut next, &to_assign.connectors);
         assign_tasks(&mut next, &to_assign.tasks);
 
-        let next: BTreeMap<String, ConnectorsAndTasks> =
-            next.into_iter().map(|w| (w.worker, w.load)).collect();
+        let next: BTreeMap<String, ConnectorsAndTasks> = next
+            .into_iter()
+            .map(|w| (w.worker, w.load.to_set()))
+            .collect();
         let newly_assigned: BTreeMap<String, ConnectorsAndTasks> = next
             .iter()
             .map(|(w, a)| {
@@ -472,10 +522,10 @@ fn load_balancing_revocations(
 /// For one kind of resource, which of each worker's to revoke so that
 /// nobody holds more than `total / workers` (plus one, for as many workers
 /// as the remainder).
-fn excess<E: Clone + Ord>(
+fn excess<E: Clone + Eq + std::hash::Hash>(
     total: usize,
     workers: &[WorkerLoad],
-    allocation: impl Fn(&WorkerLoad) -> &BTreeSet<E>,
+    allocation: impl Fn(&WorkerLoad) -> &IndexSet<E>,
 ) -> BTreeMap<String, Vec<E>> {
     let n = workers.len();
     let mut out = BTreeMap::new();
@@ -522,7 +572,7 @@ fn excess<E: Clone + Ord>(
 
 /// Hands `connectors` out round-robin over the workers with the fewest,
 /// starting with the least loaded (Java's `assignConnectors`).
-fn assign_connectors(workers: &mut [WorkerLoad], connectors: &BTreeSet<String>) {
+fn assign_connectors(workers: &mut [WorkerLoad], connectors: &IndexSet<String>) {
     workers.sort_by(|a, b| {
         (a.load.connectors.len(), &a.worker).cmp(&(b.load.connectors.len(), &b.worker))
     });
@@ -541,10 +591,7 @@ fn assign_connectors(workers: &mut [WorkerLoad], connectors: &BTreeSet<String>) 
 }
 
 /// The same for tasks (Java's `assignTasks`).
-fn assign_tasks(
-    workers: &mut [WorkerLoad],
-    tasks: &BTreeSet<crate::runtime::status::ConnectorTaskId>,
-) {
+fn assign_tasks(workers: &mut [WorkerLoad], tasks: &IndexSet<ConnectorTaskId>) {
     workers.sort_by(|a, b| (a.load.tasks.len(), &a.worker).cmp(&(b.load.tasks.len(), &b.worker)));
     let mut load = tasks.iter().peekable();
     while load.peek().is_some() && !workers.is_empty() {
