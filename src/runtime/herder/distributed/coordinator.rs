@@ -345,34 +345,15 @@ impl WorkerCoordinator {
         self.last_completed_generation = generation;
         self.scheduled_rebalance = (assignment.delay > 0)
             .then(|| Instant::now() + Duration::from_millis(assignment.delay as u64));
-        let mut revoked = std::mem::take(&mut self.unreported_revoked);
-        let running = if protocol == ConnectProtocolCompatibility::Eager {
-            // Whatever the protocol was before, nothing older survives.
-            if let Some(old) = self.assignment_snapshot.take() {
-                revoked.add_all(&old.assigned);
-            }
-            assignment.assigned.clone()
-        } else {
-            let mut running = self
-                .assignment_snapshot
-                .as_ref()
-                .map(|a| a.assigned.clone())
-                .unwrap_or_default();
-            running.remove_all(&assignment.revoked);
-            revoked.add_all(&assignment.revoked);
-            running.add_all(&assignment.assigned);
-            if !assignment.revoked.is_empty() {
-                // The revoked work moves in the next round, which the
-                // members trigger by rejoining once they stopped it.
-                self.rejoin_requested = true;
-            }
-            running
-        };
-        let assigned = if protocol == ConnectProtocolCompatibility::Eager {
-            running.clone()
-        } else {
-            assignment.assigned.clone()
-        };
+        let unreported = std::mem::take(&mut self.unreported_revoked);
+        let previous = self.assignment_snapshot.take().map(|a| a.assigned);
+        let (revoked, assigned, running) =
+            apply_assignment(previous, unreported, protocol, &assignment);
+        if protocol != ConnectProtocolCompatibility::Eager && !assignment.revoked.is_empty() {
+            // The revoked work moves in the next round, which the members
+            // trigger by rejoining once they stopped it.
+            self.rejoin_requested = true;
+        }
         self.assignment_snapshot = Some(ExtendedAssignment {
             assigned: running.clone(),
             revoked: ConnectorsAndTasks::default(),
@@ -465,5 +446,109 @@ impl WorkerCoordinator {
             return None;
         }
         self.leader_state.as_ref()
+    }
+}
+
+/// What an assignment means for a worker that ran `previous` (`None`: no
+/// assignment, or revoked eagerly before joining, listed in `unreported`):
+/// (to stop, to start, running afterwards). Eager assignments are complete:
+/// everything run before is stopped and the new set started. Incremental
+/// ones only name what to stop and what to start (Java's `onJoinComplete`
+/// folding the previous assignment into the new one).
+fn apply_assignment(
+    previous: Option<ConnectorsAndTasks>,
+    mut revoked: ConnectorsAndTasks,
+    protocol: ConnectProtocolCompatibility,
+    assignment: &ExtendedAssignment,
+) -> (ConnectorsAndTasks, ConnectorsAndTasks, ConnectorsAndTasks) {
+    if protocol == ConnectProtocolCompatibility::Eager {
+        // Whatever the protocol was before, nothing older survives.
+        if let Some(old) = previous {
+            revoked.add_all(&old);
+        }
+        let running = assignment.assigned.clone();
+        return (revoked, running.clone(), running);
+    }
+    let mut running = previous.unwrap_or_default();
+    running.remove_all(&assignment.revoked);
+    revoked.add_all(&assignment.revoked);
+    running.add_all(&assignment.assigned);
+    (revoked, assignment.assigned.clone(), running)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::herder::distributed::protocol::{CONFIG_MISMATCH, NO_ERROR};
+
+    fn set(connectors: &[&str], tasks: &[(&str, i32)]) -> ConnectorsAndTasks {
+        ConnectorsAndTasks {
+            connectors: connectors.iter().map(|c| c.to_string()).collect(),
+            tasks: tasks
+                .iter()
+                .map(|(c, t)| ConnectorTaskId {
+                    connector: c.to_string(),
+                    task: *t,
+                })
+                .collect(),
+        }
+    }
+
+    fn assignment(
+        version: i16,
+        assigned: ConnectorsAndTasks,
+        revoked: ConnectorsAndTasks,
+    ) -> ExtendedAssignment {
+        ExtendedAssignment {
+            version,
+            error: NO_ERROR,
+            leader: "l".into(),
+            leader_url: "http://l/".into(),
+            config_offset: 3,
+            assigned,
+            revoked,
+            delay: 0,
+        }
+    }
+
+    #[test]
+    fn eager_stops_everything_and_starts_the_new_set() {
+        use ConnectProtocolCompatibility::Eager;
+        let before = set(&["a"], &[("a", 0), ("b", 1)]);
+        let new = assignment(0, set(&["a"], &[("b", 2)]), ConnectorsAndTasks::default());
+        // Revoked before joining (onJoinPrepare), reported now.
+        let (revoked, assigned, running) = apply_assignment(None, before.clone(), Eager, &new);
+        assert_eq!(revoked, before);
+        assert_eq!(assigned, new.assigned);
+        assert_eq!(running, new.assigned);
+        // A switch from a cooperative protocol: the old set is stopped too.
+        let (revoked, _, running) =
+            apply_assignment(Some(before.clone()), Default::default(), Eager, &new);
+        assert_eq!(revoked, before);
+        assert_eq!(running, new.assigned);
+    }
+
+    #[test]
+    fn incremental_folds_the_previous_assignment_in() {
+        use ConnectProtocolCompatibility::Sessioned;
+        let before = set(&["a", "b"], &[("a", 0), ("b", 1)]);
+        let new = assignment(2, set(&[], &[("c", 0)]), set(&["b"], &[("b", 1)]));
+        let (revoked, assigned, running) =
+            apply_assignment(Some(before), Default::default(), Sessioned, &new);
+        assert_eq!(revoked, set(&["b"], &[("b", 1)]));
+        assert_eq!(assigned, set(&[], &[("c", 0)]));
+        assert_eq!(running, set(&["a"], &[("a", 0), ("c", 0)]));
+    }
+
+    #[test]
+    fn a_failed_incremental_assignment_keeps_what_runs() {
+        use ConnectProtocolCompatibility::Compatible;
+        let before = set(&["a"], &[("a", 0)]);
+        let mut new = assignment(1, Default::default(), Default::default());
+        new.error = CONFIG_MISMATCH;
+        let (revoked, assigned, running) =
+            apply_assignment(Some(before.clone()), Default::default(), Compatible, &new);
+        assert!(revoked.is_empty() && assigned.is_empty());
+        assert_eq!(running, before);
     }
 }
