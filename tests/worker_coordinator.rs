@@ -470,3 +470,316 @@ async fn config_mismatch_until_the_leader_catches_up() {
     a.stop().await;
     b.stop().await;
 }
+
+// --- A Java Connect worker in the same group ------------------------------------
+
+/// One line of a Java worker's "Joined group at generation ..." log.
+#[derive(Debug, Clone)]
+struct JavaJoin {
+    generation: i32,
+    protocol_version: i16,
+    error: i16,
+    leader: String,
+    leader_url: String,
+}
+
+fn between<'a>(line: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = line.find(start)? + start.len();
+    let len = line[from..].find(end)?;
+    Some(&line[from..from + len])
+}
+
+impl JavaJoin {
+    fn parse(line: &str) -> Option<JavaJoin> {
+        Some(JavaJoin {
+            generation: between(line, "Joined group at generation ", " ")?
+                .parse()
+                .ok()?,
+            protocol_version: between(line, "with protocol version ", " ")?.parse().ok()?,
+            error: between(line, "Assignment{error=", ",")?.parse().ok()?,
+            leader: between(line, "leader='", "'")?.to_string(),
+            leader_url: between(line, "leaderUrl='", "'")?.to_string(),
+        })
+    }
+}
+
+/// Apache Kafka's own Connect worker (`ConnectDistributed`, from the jars the
+/// broker uses), in `group`, with its log read for its group joins.
+struct JavaWorker {
+    child: std::process::Child,
+    /// Its REST URL, which it advertises to the group.
+    url: String,
+    joins: Arc<Mutex<Vec<JavaJoin>>>,
+    /// The last lines of its log, for failure messages.
+    tail: Arc<Mutex<std::collections::VecDeque<String>>>,
+    _dir: std::path::PathBuf,
+}
+
+impl JavaWorker {
+    fn start(bootstrap: &str, group: &str, protocol: &str) -> JavaWorker {
+        use std::io::BufRead;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let dir = std::env::temp_dir().join(format!("kconnect-java-worker-{group}-{port}"));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let props = dir.join("worker.properties");
+        std::fs::write(
+            &props,
+            format!(
+                "bootstrap.servers={bootstrap}\n\
+                 group.id={group}\n\
+                 config.storage.topic={group}-configs\n\
+                 offset.storage.topic={group}-offsets\n\
+                 status.storage.topic={group}-status\n\
+                 config.storage.replication.factor=1\n\
+                 offset.storage.replication.factor=1\n\
+                 status.storage.replication.factor=1\n\
+                 key.converter=org.apache.kafka.connect.storage.StringConverter\n\
+                 value.converter=org.apache.kafka.connect.storage.StringConverter\n\
+                 listeners=http://127.0.0.1:{port}\n\
+                 connect.protocol={protocol}\n\
+                 scheduled.rebalance.max.delay.ms={}\n\
+                 heartbeat.interval.ms=500\n",
+                MAX_DELAY.as_millis()
+            ),
+        )
+        .expect("write worker.properties");
+        let mut child = std::process::Command::new("bash")
+            .arg(support::broker_script())
+            .arg("tool")
+            .arg("org.apache.kafka.connect.cli.ConnectDistributed")
+            .arg(&props)
+            .env("KCONNECT_TOOL_OWNER_PID", std::process::id().to_string())
+            .env("KCONNECT_TOOL_LOG_LEVEL", "INFO")
+            .env("KCONNECT_TOOL_JVM_OPTS", "-Xmx384m -XX:+UseSerialGC")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start Java's ConnectDistributed through broker.sh tool");
+        let joins = Arc::new(Mutex::new(Vec::new()));
+        let tail = Arc::new(Mutex::new(std::collections::VecDeque::new()));
+        if let Some(stderr) = child.stderr.take() {
+            let joins = joins.clone();
+            let tail = tail.clone();
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stderr)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if let Some(j) = JavaJoin::parse(&line) {
+                        joins.lock().unwrap().push(j);
+                    }
+                    let mut t = tail.lock().unwrap();
+                    t.push_back(line);
+                    if t.len() > 60 {
+                        t.pop_front();
+                    }
+                }
+            });
+        }
+        JavaWorker {
+            child,
+            url: format!("http://127.0.0.1:{port}/"),
+            joins,
+            tail,
+            _dir: dir,
+        }
+    }
+
+    fn last_join(&self) -> Option<JavaJoin> {
+        self.joins.lock().unwrap().last().cloned()
+    }
+
+    fn describe(&mut self) -> String {
+        let exited = self.child.try_wait().ok().flatten();
+        let tail: Vec<String> = self.tail.lock().unwrap().iter().cloned().collect();
+        format!(
+            "Java worker {} (exited: {exited:?}); joins {:?}\n{}",
+            self.url,
+            self.joins.lock().unwrap(),
+            tail.join("\n")
+        )
+    }
+
+    /// SIGTERM (a graceful stop: it leaves the group), then waits.
+    async fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let end = Instant::now() + DEADLINE;
+        while Instant::now() < end {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for JavaWorker {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+/// Polls `what` until it holds; on timeout panics with `describe()`.
+async fn eventually(
+    what: &str,
+    mut check: impl FnMut() -> bool,
+    mut describe: impl FnMut() -> String,
+) {
+    let end = Instant::now() + Duration::from_secs(120);
+    while !check() {
+        if Instant::now() >= end {
+            panic!("timed out waiting for {what}\n{}", describe());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Keeps `snapshot.offset` at the config topic's end offset as Java's
+/// KafkaConfigBackingStore counts it (-1 while empty), so that our worker
+/// and the Java one agree on the config offset.
+fn track_config_offset(
+    bootstrap: &str,
+    topic: String,
+    snapshot: Arc<Mutex<ConfigSnapshot>>,
+    stop: CancellationToken,
+) -> JoinHandle<()> {
+    let bootstrap = bootstrap.to_string();
+    tokio::spawn(async move {
+        let Ok(cluster) = Cluster::connect(ClientConfig::new(&bootstrap)).await else {
+            return;
+        };
+        let tp = kconnect::kafka::fetcher::TopicPartition {
+            topic,
+            partition: 0,
+        };
+        while !stop.is_cancelled() {
+            if let Ok(offsets) = kconnect::kafka::fetcher::list_offsets(
+                &cluster,
+                std::slice::from_ref(&tp),
+                kconnect::kafka::fetcher::OffsetSpec::Latest,
+                kconnect::kafka::config::IsolationLevel::ReadUncommitted,
+            )
+            .await
+            {
+                if let Some((end, _)) = offsets.get(&tp) {
+                    snapshot.lock().unwrap().offset = if *end > 0 { *end } else { -1 };
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+        }
+    })
+}
+
+/// A Java Connect worker and ours in one group, sessioned protocol: each
+/// reads the other's metadata, and each reads the assignment the other
+/// computes as leader (Java leads first; then a second Java worker joins a
+/// group we lead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_java_worker_and_ours_share_a_group() {
+    let bootstrap = shared_broker().bootstrap.clone();
+    let group = unique_topic("connect-java");
+    let mut java = JavaWorker::start(&bootstrap, &group, "sessioned");
+    eventually(
+        "the Java worker to lead its group alone",
+        || java.last_join().is_some(),
+        || String::new(),
+    )
+    .await;
+    let snapshot = Arc::new(Mutex::new(ConfigSnapshot::default()));
+    snapshot.lock().unwrap().offset = -1;
+    let stop_tracking = CancellationToken::new();
+    let tracker = track_config_offset(
+        &bootstrap,
+        format!("{group}-configs"),
+        snapshot.clone(),
+        stop_tracking.clone(),
+    );
+    let ours = Worker::start_with(
+        "ours",
+        &bootstrap,
+        &group,
+        ConnectProtocolCompatibility::Sessioned,
+        snapshot.clone(),
+    )
+    .await;
+
+    // Java leads: both complete the same generation, we with Java's
+    // assignment (its leader URL), Java with our metadata.
+    let mut java_desc = String::new();
+    eventually(
+        "our worker to join the Java worker's group",
+        || {
+            let o = ours.observed();
+            if let Some(e) = &o.error {
+                panic!("{e}");
+            }
+            let j = java.last_join();
+            o.stable
+                && o.last_error_code == 0
+                && j.as_ref().is_some_and(|j| {
+                    j.generation == o.generation && j.error == 0 && j.leader != o.member_id
+                })
+        },
+        || format!("{:#?}\n{}", ours.observed(), java_desc),
+    )
+    .await;
+    java_desc = java.describe();
+    let o = ours.observed();
+    let j = java.last_join().expect("a Java join");
+    assert_eq!(o.leader_url, java.url, "{java_desc}");
+    assert_eq!(j.leader_url, java.url);
+    assert_eq!(j.protocol_version, 2);
+    assert_eq!(o.protocol, Some(ConnectProtocolCompatibility::Sessioned));
+    assert!(!o.leader);
+
+    // The Java worker leaves; ours leads alone; a new Java worker joins and
+    // follows us.
+    java.stop().await;
+    eventually(
+        "our worker to lead alone",
+        || {
+            let o = ours.observed();
+            o.stable && o.leader && o.last_error_code == 0
+        },
+        || format!("{:#?}", ours.observed()),
+    )
+    .await;
+    let mut java = JavaWorker::start(&bootstrap, &group, "sessioned");
+    eventually(
+        "the new Java worker to follow ours",
+        || {
+            let o = ours.observed();
+            o.stable
+                && o.leader
+                && java.last_join().is_some_and(|j| {
+                    j.generation == o.generation && j.error == 0 && j.leader == o.member_id
+                })
+        },
+        || format!("{:#?}", ours.observed()),
+    )
+    .await;
+    let j = java.last_join().expect("a Java join");
+    assert_eq!(j.leader_url, "http://ours:8083/", "{}", java.describe());
+    assert_eq!(j.protocol_version, 2);
+
+    ours.stop().await;
+    java.stop().await;
+    stop_tracking.cancel();
+    let _ = tracker.await;
+}
