@@ -593,11 +593,10 @@ impl JavaWorker {
         self.joins.lock().unwrap().last().cloned()
     }
 
-    fn describe(&mut self) -> String {
-        let exited = self.child.try_wait().ok().flatten();
+    fn describe(&self) -> String {
         let tail: Vec<String> = self.tail.lock().unwrap().iter().cloned().collect();
         format!(
-            "Java worker {} (exited: {exited:?}); joins {:?}\n{}",
+            "Java worker {}; joins {:?}\n{}",
             self.url,
             self.joins.lock().unwrap(),
             tail.join("\n")
@@ -694,11 +693,11 @@ fn track_config_offset(
 async fn a_java_worker_and_ours_share_a_group() {
     let bootstrap = shared_broker().bootstrap.clone();
     let group = unique_topic("connect-java");
-    let mut java = JavaWorker::start(&bootstrap, &group, "sessioned");
+    let java = JavaWorker::start(&bootstrap, &group, "sessioned");
     eventually(
         "the Java worker to lead its group alone",
         || java.last_join().is_some(),
-        || String::new(),
+        || java.describe(),
     )
     .await;
     let snapshot = Arc::new(Mutex::new(ConfigSnapshot::default()));
@@ -721,7 +720,6 @@ async fn a_java_worker_and_ours_share_a_group() {
 
     // Java leads: both complete the same generation, we with Java's
     // assignment (its leader URL), Java with our metadata.
-    let mut java_desc = String::new();
     eventually(
         "our worker to join the Java worker's group",
         || {
@@ -736,10 +734,10 @@ async fn a_java_worker_and_ours_share_a_group() {
                     j.generation == o.generation && j.error == 0 && j.leader != o.member_id
                 })
         },
-        || format!("{:#?}\n{}", ours.observed(), java_desc),
+        || format!("{:#?}\n{}", ours.observed(), java.describe()),
     )
     .await;
-    java_desc = java.describe();
+    let java_desc = java.describe();
     let o = ours.observed();
     let j = java.last_join().expect("a Java join");
     assert_eq!(o.leader_url, java.url, "{java_desc}");
@@ -760,7 +758,7 @@ async fn a_java_worker_and_ours_share_a_group() {
         || format!("{:#?}", ours.observed()),
     )
     .await;
-    let mut java = JavaWorker::start(&bootstrap, &group, "sessioned");
+    let java = JavaWorker::start(&bootstrap, &group, "sessioned");
     eventually(
         "the new Java worker to follow ours",
         || {
@@ -771,7 +769,7 @@ async fn a_java_worker_and_ours_share_a_group() {
                     j.generation == o.generation && j.error == 0 && j.leader == o.member_id
                 })
         },
-        || format!("{:#?}", ours.observed()),
+        || format!("{:#?}\n{}", ours.observed(), java.describe()),
     )
     .await;
     let j = java.last_join().expect("a Java join");
