@@ -4,6 +4,7 @@
 //! membership. The `DistributedHerder` drives the coordinator.
 
 pub mod assignor;
+pub mod connect_protocol_compatibility;
 pub mod coordinator;
 pub mod incremental_cooperative_assignor;
 pub mod protocol;
