@@ -57,6 +57,8 @@ struct Observed {
     /// How many connectors and tasks were revoked, over its life (counting
     /// one revoked twice twice).
     revoked_count: usize,
+    /// How many of those were revoked before joining (eager).
+    revoked_before_join: usize,
     changes: usize,
     /// The error code of the last assignment (1 = CONFIG_MISMATCH).
     last_error_code: i16,
@@ -126,7 +128,16 @@ impl Worker {
                         return;
                     }
                     if coordinator.rejoin_needed() {
-                        observed.lock().unwrap().stable = false;
+                        // Eager: stop everything before joining.
+                        let revoked = coordinator.revoke_for_rejoin();
+                        {
+                            let mut o = observed.lock().unwrap();
+                            o.stable = false;
+                            o.running.remove_all(&revoked);
+                            o.revoked_total.add_all(&revoked);
+                            o.revoked_count += revoked.len();
+                            o.revoked_before_join += revoked.len();
+                        }
                         match coordinator.ensure_active(&snapshot).await {
                             Ok(change) => publish(&observed, &coordinator, &change),
                             Err(e) => {
@@ -355,6 +366,12 @@ async fn workers_join_one_by_one(protocol: ConnectProtocolCompatibility) {
                     revoked,
                     b.running.len(),
                     "{}: eager revokes everything",
+                    w.name
+                );
+                assert_eq!(
+                    o.revoked_before_join - b.revoked_before_join,
+                    b.running.len(),
+                    "{}: eager stops everything before joining",
                     w.name
                 );
             } else {

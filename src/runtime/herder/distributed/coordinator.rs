@@ -13,11 +13,14 @@
 //! [`WorkerCoordinator::ensure_active`], which returns what to stop and what
 //! to start.
 //!
-//! What the owner still does, as Java's herder does: with the eager
-//! protocol, stop everything it runs before calling `ensure_active` (the
-//! change lists it as revoked); on a failed assignment (CONFIG_MISMATCH) or
-//! an assignment at a config offset it has not read, read the config topic
-//! to the end before rejoining.
+//! A round, as the owner drives it: when `rejoin_needed()`, call
+//! `revoke_for_rejoin()` and stop what it returns (everything, with the
+//! eager protocol; nothing with the cooperative ones), then
+//! `ensure_active(config)` and apply the change (stop `revoked`, start
+//! `assigned`). What the owner still does, as Java's herder does: on a
+//! failed assignment (CONFIG_MISMATCH) or an assignment at a config offset
+//! it has not read, read the config topic to the end before acting on it
+//! or rejoining.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -262,17 +265,32 @@ impl WorkerCoordinator {
         }
     }
 
-    /// Before joining: with the eager protocol, everything run so far is
-    /// revoked (Java's `onJoinPrepare`).
-    fn on_join_prepare(&mut self) {
-        self.leader_state = None;
-        if self.current_protocol == ConnectProtocolCompatibility::Eager {
-            if let Some(a) = self.assignment_snapshot.take() {
-                if !a.failed() {
-                    self.unreported_revoked.add_all(&a.assigned);
-                }
+    /// Before a rejoin with the eager protocol, everything this worker runs
+    /// must stop before it joins, so that no connector or task runs twice
+    /// once the leader hands it to another worker (Java's `onJoinPrepare`
+    /// calling `onRevoked`). Returns that set (empty with the cooperative
+    /// protocols, which keep running until told otherwise); the owner stops
+    /// it, then calls [`ensure_active`](Self::ensure_active), whose change
+    /// does not list it again. An owner that skips this gets the set as
+    /// revoked in the change instead.
+    pub fn revoke_for_rejoin(&mut self) -> ConnectorsAndTasks {
+        if self.current_protocol != ConnectProtocolCompatibility::Eager {
+            return ConnectorsAndTasks::default();
+        }
+        let mut revoked = std::mem::take(&mut self.unreported_revoked);
+        if let Some(a) = self.assignment_snapshot.take() {
+            if !a.failed() {
+                revoked.add_all(&a.assigned);
             }
         }
+        revoked
+    }
+
+    /// Before joining (Java's `onJoinPrepare`).
+    fn on_join_prepare(&mut self) {
+        self.leader_state = None;
+        let revoked = self.revoke_for_rejoin();
+        self.unreported_revoked.add_all(&revoked);
     }
 
     fn on_leader_elected(

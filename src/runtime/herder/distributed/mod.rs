@@ -10,7 +10,9 @@ pub mod incremental_cooperative_assignor;
 pub mod protocol;
 
 pub use assignor::{ConfigSnapshot, ConnectAssignor, EagerAssignor, GroupAssignment};
-pub use coordinator::{AssignmentChange, WorkerCoordinator, WorkerCoordinatorConfig};
+pub use coordinator::{
+    AssignmentChange, ConfigSnapshotSource, WorkerCoordinator, WorkerCoordinatorConfig,
+};
 pub use incremental_cooperative_assignor::IncrementalCooperativeAssignor;
 pub use protocol::{
     ConnectProtocolCompatibility, ConnectorsAndTasks, ExtendedAssignment, WorkerState,
