@@ -168,6 +168,13 @@ impl Worker {
         self.observed.lock().unwrap().clone()
     }
 
+    /// Vanishes without leaving the group (as a SIGKILLed worker): its loop
+    /// and coordinator are dropped, heartbeats stop.
+    async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
     /// Leaves the group and waits for the loop to end.
     async fn stop(self) {
         self.stop.cancel();
@@ -397,6 +404,55 @@ async fn sessioned_workers_joining_one_by_one_only_revoke_what_moves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eager_workers_joining_one_by_one_revoke_everything() {
     workers_join_one_by_one(ConnectProtocolCompatibility::Eager).await;
+}
+
+/// A worker that vanishes without leaving is noticed when its session
+/// expires; with the sessioned protocol its work then waits for the
+/// scheduled delay and goes to the survivors, who keep their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_is_replaced_after_its_session_expires() {
+    let bootstrap = &shared_broker().bootstrap;
+    let group = unique_topic("connect-kill");
+    let protocol = ConnectProtocolCompatibility::Sessioned;
+    let mut workers = Vec::new();
+    for name in ["w1", "w2", "w3"] {
+        workers.push(Worker::start(name, bootstrap, &group, protocol).await);
+    }
+    wait_settled(
+        &workers.iter().collect::<Vec<_>>(),
+        "three workers to share the work",
+    )
+    .await;
+    let victim = workers
+        .iter()
+        .position(|w| !w.observed().leader)
+        .expect("a follower");
+    let victim = workers.remove(victim);
+    let before: Vec<Observed> = workers.iter().map(|w| w.observed()).collect();
+    let killed_at = Instant::now();
+    victim.kill().await;
+    wait_settled(
+        &workers.iter().collect::<Vec<_>>(),
+        "the survivors to take over the killed worker's work",
+    )
+    .await;
+    // Not before the session (10 s) expired, plus the scheduled delay.
+    assert!(
+        killed_at.elapsed() >= Duration::from_secs(10),
+        "reassigned after {:?}, before the session expired",
+        killed_at.elapsed()
+    );
+    for (w, b) in workers.iter().zip(&before) {
+        assert_eq!(
+            w.observed().revoked_count,
+            b.revoked_count,
+            "{} had work revoked",
+            w.name
+        );
+    }
+    for w in workers {
+        w.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
