@@ -59,6 +59,10 @@ struct Observed {
     revoked_count: usize,
     /// How many of those were revoked before joining (eager).
     revoked_before_join: usize,
+    /// How many times the coordinator was unreachable with work assigned.
+    unreachable_revocations: usize,
+    /// Failed joins (retried).
+    join_errors: usize,
     changes: usize,
     /// The error code of the last assignment (1 = CONFIG_MISMATCH).
     last_error_code: i16,
@@ -95,6 +99,19 @@ impl Worker {
         protocol: ConnectProtocolCompatibility,
         config: Arc<Mutex<ConfigSnapshot>>,
     ) -> Worker {
+        Worker::spawn(name, bootstrap, group, protocol, config, false).await
+    }
+
+    /// With `retry_errors`, a failed join is counted and retried (the broker
+    /// may be down on purpose); without, it ends the worker and the test.
+    async fn spawn(
+        name: &str,
+        bootstrap: &str,
+        group: &str,
+        protocol: ConnectProtocolCompatibility,
+        config: Arc<Mutex<ConfigSnapshot>>,
+        retry_errors: bool,
+    ) -> Worker {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
@@ -128,6 +145,15 @@ impl Worker {
                         return;
                     }
                     if coordinator.rejoin_needed() {
+                        // Coordinator unreachable: stop everything.
+                        if let Some(revoked) = coordinator.ensure_coordinator().await {
+                            let mut o = observed.lock().unwrap();
+                            o.running.remove_all(&revoked);
+                            o.revoked_total.add_all(&revoked);
+                            o.revoked_count += revoked.len();
+                            o.unreachable_revocations += 1;
+                            o.stable = false;
+                        }
                         // Eager: stop everything before joining.
                         let revoked = coordinator.revoke_for_rejoin();
                         {
@@ -140,6 +166,14 @@ impl Worker {
                         }
                         match coordinator.ensure_active(&snapshot).await {
                             Ok(change) => publish(&observed, &coordinator, &change),
+                            Err(e) if retry_errors => {
+                                observed.lock().unwrap().join_errors += 1;
+                                tracing::info!(%name, error = %e, "join failed; retrying");
+                                tokio::select! {
+                                    _ = stop.cancelled() => {}
+                                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                                }
+                            }
                             Err(e) => {
                                 observed.lock().unwrap().error =
                                     Some(format!("{name}: ensure_active failed: {e}"));
@@ -404,6 +438,41 @@ async fn sessioned_workers_joining_one_by_one_only_revoke_what_moves() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eager_workers_joining_one_by_one_revoke_everything() {
     workers_join_one_by_one(ConnectProtocolCompatibility::Eager).await;
+}
+
+/// While the broker is down, a worker that cannot reach its group
+/// coordinator stops everything (it may no longer be a member); once the
+/// broker is back it rejoins and runs its share again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_coordinator_revokes_everything_until_it_is_back() {
+    let broker = support::Broker::start_dedicated();
+    let bootstrap = broker.bootstrap.clone();
+    let group = unique_topic("connect-unreachable");
+    let w = Worker::spawn(
+        "w1",
+        &bootstrap,
+        &group,
+        ConnectProtocolCompatibility::Sessioned,
+        Arc::new(Mutex::new(config_snapshot())),
+        true,
+    )
+    .await;
+    wait_settled(&[&w], "the worker to run everything").await;
+    let stopped = std::thread::scope(|s| s.spawn(|| broker.stop()).join());
+    assert!(stopped.is_ok(), "stopping the broker panicked");
+    eventually(
+        "the worker to stop everything while the coordinator is unreachable",
+        || {
+            let o = w.observed();
+            o.unreachable_revocations > 0 && o.running.is_empty()
+        },
+        || format!("{:#?}", w.observed()),
+    )
+    .await;
+    let restarted = std::thread::scope(|s| s.spawn(|| broker.restart()).join());
+    assert!(restarted.is_ok(), "restarting the broker panicked");
+    wait_settled(&[&w], "the worker to run everything again").await;
+    w.stop().await;
 }
 
 /// A worker that vanishes without leaving is noticed when its session

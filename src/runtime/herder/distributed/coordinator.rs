@@ -14,6 +14,8 @@
 //! to start.
 //!
 //! A round, as the owner drives it: when `rejoin_needed()`, call
+//! `ensure_coordinator()` (stop what it returns: the coordinator could not
+//! be reached, so this worker may no longer be a member), then
 //! `revoke_for_rejoin()` and stop what it returns (everything, with the
 //! eager protocol; nothing with the cooperative ones), then
 //! `ensure_active(config)` and apply the change (stop `revoked`, start
@@ -263,6 +265,46 @@ impl WorkerCoordinator {
                 assignment,
             ));
         }
+    }
+
+    /// Makes sure the group coordinator can be reached, waiting at most one
+    /// heartbeat interval (Java's `WorkerCoordinator.poll` on an unknown
+    /// coordinator). When it cannot, this worker may already be out of the
+    /// group while the others take over its work: everything it runs is
+    /// revoked at once and returned for the owner to stop, and the next
+    /// [`ensure_active`](Self::ensure_active) starts from nothing. `None`
+    /// when the coordinator is reachable or there was nothing to revoke.
+    pub async fn ensure_coordinator(&mut self) -> Option<ConnectorsAndTasks> {
+        let found = tokio::time::timeout(
+            self.config.heartbeat_interval,
+            self.membership.coordinator(),
+        )
+        .await;
+        if matches!(found, Ok(Ok(_))) {
+            return None;
+        }
+        let mut revoked = std::mem::take(&mut self.unreported_revoked);
+        if self
+            .assignment_snapshot
+            .as_ref()
+            .is_some_and(|a| !a.failed())
+        {
+            if let Some(a) = self.assignment_snapshot.take() {
+                revoked.add_all(&a.assigned);
+            }
+        }
+        if revoked.is_empty() {
+            return None;
+        }
+        tracing::info!(
+            group = %self.config.group_id,
+            unreachable_for = ?self.config.heartbeat_interval,
+            ?revoked,
+            "group coordinator unreachable; revoking the assignment so as not to run \
+             connectors and tasks while not a member of the group"
+        );
+        self.leader_state = None;
+        Some(revoked)
     }
 
     /// Before a rejoin with the eager protocol, everything this worker runs
