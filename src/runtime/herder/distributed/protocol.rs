@@ -245,10 +245,12 @@ pub fn metadata_request(
 fn put_string(buf: &mut BytesMut, s: &str) {
     // Java's STRING cannot hold more than i16::MAX bytes; names that long
     // are refused long before they reach the group protocol.
-    let bytes = s.as_bytes();
-    let len = bytes.len().min(i16::MAX as usize);
+    let mut len = s.len().min(i16::MAX as usize);
+    while !s.is_char_boundary(len) {
+        len -= 1;
+    }
     buf.put_i16(len as i16);
-    buf.put_slice(&bytes[..len]);
+    buf.put_slice(&s.as_bytes()[..len]);
 }
 
 fn put_connector_assignments(buf: &mut BytesMut, set: &ConnectorsAndTasks) {
