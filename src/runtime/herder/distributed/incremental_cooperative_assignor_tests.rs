@@ -472,3 +472,25 @@ fn balanced_over_many_shapes() {
         }
     }
 }
+
+#[test]
+fn consecutive_revoking_rounds_back_off() {
+    let mut g = Group::new(snapshot(10, &[("c1", 12)]), &["w1"]);
+    g.converge(1);
+    // w2 joins: w1 gives up half at once.
+    g.join("w2");
+    let out = g.round(100);
+    assert!(!out["w1"].revoked.is_empty());
+    assert!(out.values().all(|a| a.delay == 0));
+    // w3 joins before that settled: another revoking round would follow
+    // at once, so the leader holds revocations back for 40 ms (Java's
+    // ExponentialBackoff(1, 40, max) at attempt 1) and only hands out
+    // what is free.
+    g.join("w3");
+    let out = g.round(101);
+    assert!(out.values().all(|a| a.revoked.is_empty()), "{out:?}");
+    assert!(out.values().all(|a| a.delay == 40), "{out:?}");
+    // After the delay, revocations resume and the group settles.
+    g.converge(141);
+    g.assert_complete_and_balanced();
+}
