@@ -39,6 +39,7 @@ use super::protocol::{
 use crate::kafka::cluster::Cluster;
 use crate::kafka::error::ErrorCode;
 use crate::kafka::group::membership::{GroupConfig, GroupMembership, JoinedMember};
+use crate::runtime::config::worker::{ConnectProtocol, DistributedSettings};
 use crate::runtime::status::ConnectorTaskId;
 
 /// What can go wrong while taking part in the group.
@@ -69,6 +70,27 @@ pub struct WorkerCoordinatorConfig {
     pub protocol: ConnectProtocolCompatibility,
     /// `scheduled.rebalance.max.delay.ms`.
     pub scheduled_rebalance_max_delay: Duration,
+}
+
+impl WorkerCoordinatorConfig {
+    /// From a distributed worker's settings, with the REST URL it
+    /// advertises (`RestServer.advertisedUrl`).
+    pub fn from_settings(settings: &DistributedSettings, rest_url: impl Into<String>) -> Self {
+        let millis = |ms: i32| Duration::from_millis(ms.max(0) as u64);
+        WorkerCoordinatorConfig {
+            group_id: settings.group_id.clone(),
+            session_timeout: millis(settings.session_timeout_ms),
+            rebalance_timeout: millis(settings.rebalance_timeout_ms),
+            heartbeat_interval: millis(settings.heartbeat_interval_ms),
+            rest_url: rest_url.into(),
+            protocol: match settings.connect_protocol {
+                ConnectProtocol::Eager => ConnectProtocolCompatibility::Eager,
+                ConnectProtocol::Compatible => ConnectProtocolCompatibility::Compatible,
+                ConnectProtocol::Sessioned => ConnectProtocolCompatibility::Sessioned,
+            },
+            scheduled_rebalance_max_delay: millis(settings.scheduled_rebalance_max_delay_ms),
+        }
+    }
 }
 
 /// Where the worker's config comes from: the config backing store's current
@@ -569,6 +591,39 @@ mod tests {
             revoked,
             delay: 0,
         }
+    }
+
+    #[test]
+    fn config_from_distributed_worker_settings() {
+        use crate::runtime::config::worker::WorkerConfig;
+        let props = [
+            ("bootstrap.servers", "localhost:9092"),
+            (
+                "key.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.storage.StringConverter",
+            ),
+            ("group.id", "cluster-a"),
+            ("offset.storage.topic", "o"),
+            ("config.storage.topic", "c"),
+            ("status.storage.topic", "s"),
+            ("connect.protocol", "compatible"),
+            ("session.timeout.ms", "12000"),
+        ];
+        let config = WorkerConfig::distributed(props).expect("a valid distributed config");
+        let settings = config.distributed.expect("distributed settings");
+        let c = WorkerCoordinatorConfig::from_settings(&settings, "http://w:8083/");
+        assert_eq!(c.group_id, "cluster-a");
+        assert_eq!(c.protocol, ConnectProtocolCompatibility::Compatible);
+        assert_eq!(c.session_timeout, Duration::from_secs(12));
+        // Java's defaults.
+        assert_eq!(c.rebalance_timeout, Duration::from_secs(60));
+        assert_eq!(c.heartbeat_interval, Duration::from_secs(3));
+        assert_eq!(c.scheduled_rebalance_max_delay, Duration::from_secs(300));
+        assert_eq!(c.rest_url, "http://w:8083/");
     }
 
     #[test]
