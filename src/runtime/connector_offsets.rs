@@ -9,6 +9,7 @@
 //! The herder checks that the connector exists and is stopped; the
 //! functions here do the rest, with Java's messages.
 
+use super::storage::offset::JavaOrderedMap;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use kafka_protocol::messages::offset_delete_request::{
 };
 use kafka_protocol::messages::{GroupId, TopicName};
 use kafka_protocol::protocol::StrBytes;
-use serde::ser::{SerializeMap, SerializeStruct};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 use crate::api::connector::{Props, SinkConnector, SourceConnector};
@@ -72,30 +73,6 @@ impl Serialize for ConnectorOffset {
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ConnectorOffsets {
     pub offsets: Vec<ConnectorOffset>,
-}
-
-/// A JSON object written in the order a Java `HashMap` iterates it, as
-/// Jackson writes the maps Java's JsonConverter read back.
-struct JavaOrderedMap<'a>(&'a SourceMap);
-
-impl Serialize for JavaOrderedMap<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let keys = hash_map_order(
-            self.0
-                .keys()
-                .map(|k| (DataValue::from(k.as_str()), DataValue::Null))
-                .collect(),
-        );
-        let mut map = serializer.serialize_map(Some(keys.len()))?;
-        for (key, _) in keys {
-            if let DataValue::String(k) = key {
-                if let Some(v) = self.0.get(&k) {
-                    map.serialize_entry(&k, v)?;
-                }
-            }
-        }
-        map.end()
-    }
 }
 
 /// A JSON value as Java's schemaless JsonConverter reads it, for its

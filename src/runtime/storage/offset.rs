@@ -19,18 +19,44 @@ use crate::api::source::OffsetStorageReader;
 
 use super::offset_file;
 
-/// The serialized offset key of `partition` of `connector`.
+/// The serialized offset key of `partition` of `connector`: compact JSON
+/// `["<connector>",{...}]` with the partition's fields in the order a Java
+/// `HashMap` iterates them, as Java's JsonConverter writes the maps source
+/// connectors build, so that the bytes (which offsets are looked up by)
+/// match Java's.
 pub fn offset_key(connector: &str, partition: &SourceMap) -> Vec<u8> {
-    let key = serde_json::Value::Array(vec![
-        serde_json::Value::String(connector.to_string()),
-        serde_json::Value::Object(partition.clone()),
-    ]);
-    serde_json::to_vec(&key).unwrap_or_default()
+    serde_json::to_vec(&(connector, JavaOrderedMap(partition))).unwrap_or_default()
 }
 
-/// The serialized offset value.
+/// The serialized offset value, fields in Java `HashMap` order.
 pub fn offset_value(offset: &SourceMap) -> Vec<u8> {
-    serde_json::to_vec(offset).unwrap_or_default()
+    serde_json::to_vec(&JavaOrderedMap(offset)).unwrap_or_default()
+}
+
+/// A JSON object written in the order a Java `HashMap` iterates it, as
+/// Jackson writes the maps Java's connectors and JsonConverter produce.
+pub struct JavaOrderedMap<'a>(pub &'a SourceMap);
+
+impl serde::Serialize for JavaOrderedMap<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::api::data::Value as DataValue;
+        use serde::ser::SerializeMap;
+        let keys = crate::api::data::java_hash::hash_map_order(
+            self.0
+                .keys()
+                .map(|k| (DataValue::from(k.as_str()), DataValue::Null))
+                .collect(),
+        );
+        let mut map = serializer.serialize_map(Some(keys.len()))?;
+        for (key, _) in keys {
+            if let DataValue::String(k) = key {
+                if let Some(v) = self.0.get(&k) {
+                    map.serialize_entry(&k, v)?;
+                }
+            }
+        }
+        map.end()
+    }
 }
 
 /// Where source offsets are kept (Java's `OffsetBackingStore`). Keys and
@@ -161,6 +187,23 @@ impl OffsetStorageReader for ConnectorOffsetReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_follow_java_hash_map_order() {
+        // "p" hashes to bucket 0 and "a" to bucket 1 of a 16-bucket HashMap:
+        // Java writes p first, though a sorts first.
+        let mut partition = SourceMap::new();
+        partition.insert("a".into(), serde_json::json!(1));
+        partition.insert("p".into(), serde_json::json!("x"));
+        assert_eq!(
+            String::from_utf8(offset_key("conn", &partition)).unwrap_or_default(),
+            r#"["conn",{"p":"x","a":1}]"#
+        );
+        assert_eq!(
+            String::from_utf8(offset_value(&partition)).unwrap_or_default(),
+            r#"{"p":"x","a":1}"#
+        );
+    }
 
     #[test]
     fn keys_are_javas_compact_json() {
