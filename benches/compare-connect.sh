@@ -34,7 +34,7 @@ KAFKA_LIB="$HOME/.cache/kconnect/kafka/lib"
 FILE_LIB="$HOME/.cache/kconnect/connect-file"
 if ! ls "$FILE_LIB"/connect-file-"$KAFKA_VERSION".jar >/dev/null 2>&1; then
     mkdir -p "$FILE_LIB"
-    mvn -q -B dependency:copy -Dartifact="org.apache.kafka:connect-file:$KAFKA_VERSION" \
+    mvn -q -B -Dstyle.color=never dependency:copy -Dartifact="org.apache.kafka:connect-file:$KAFKA_VERSION" \
         -DoutputDirectory="$FILE_LIB" >&2
 fi
 
@@ -125,7 +125,7 @@ EOF
     local peak=0 lines=0 rss
     while [ "$lines" -lt "$LINES" ]; do
         sleep 0.1
-        lines=$(wc -l <"$dir/output.txt" 2>/dev/null || echo 0)
+        if [ -f "$dir/output.txt" ]; then lines=$(wc -l <"$dir/output.txt"); fi
         rss=$(awk '/VmHWM/ {print $2}' "/proc/$WORKER_PID/status" 2>/dev/null || echo 0)
         [ "$rss" -gt "$peak" ] && peak=$rss
         kill -0 "$WORKER_PID" 2>/dev/null || { echo "$who worker died; see $dir/worker.log" >&2; exit 1; }
@@ -133,7 +133,7 @@ EOF
     local done_ms
     done_ms=$(now_ms)
     cmp -s "$WORK/input.txt" "$dir/output.txt" || { echo "$who: output differs from input" >&2; exit 1; }
-    kill -INT "$WORKER_PID"
+    kill -TERM "$WORKER_PID"
     wait "$WORKER_PID" 2>/dev/null || true
     WORKER_PID=""
     echo "$((ready - start)) $((done_ms - start)) $peak"
