@@ -22,6 +22,16 @@ use super::{ErrorContext, ErrorMetrics, FailedRecord, Stage};
 /// The shortest wait between two attempts (Java's `RETRIES_DELAY_MIN_MS`).
 const RETRIES_DELAY_MIN: Duration = Duration::from_millis(300);
 
+/// Java's doubling wait before retry number `attempt` (1-based), uncapped.
+fn doubling_delay(attempt: u32) -> Duration {
+    RETRIES_DELAY_MIN
+        .checked_mul(
+            1u32.checked_shl(attempt.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        )
+        .unwrap_or(Duration::MAX)
+}
+
 /// What became of an operation.
 #[derive(Debug)]
 pub enum Outcome<T> {
@@ -97,13 +107,7 @@ impl RetryWithToleranceOperator {
     /// 0 (the default) does not stop these retries: Java retries a `put`
     /// that threw a retriable error until it passes.
     pub fn backoff(&self, attempt: u32, first_failure: Instant) -> Option<Duration> {
-        let delay = RETRIES_DELAY_MIN
-            .checked_mul(
-                1u32.checked_shl(attempt.saturating_sub(1))
-                    .unwrap_or(u32::MAX),
-            )
-            .unwrap_or(Duration::MAX)
-            .min(self.max_delay.max(RETRIES_DELAY_MIN));
+        let delay = doubling_delay(attempt).min(self.max_delay.max(RETRIES_DELAY_MIN));
         match self.retry_timeout {
             Some(t) if !t.is_zero() && first_failure.elapsed() >= t => None,
             _ => {
@@ -157,9 +161,7 @@ impl RetryWithToleranceOperator {
             if deadline.is_some_and(|d| now >= d) {
                 break;
             }
-            let mut delay = RETRIES_DELAY_MIN
-                .checked_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX))
-                .unwrap_or(Duration::MAX);
+            let mut delay = doubling_delay(attempt);
             if delay > self.max_delay {
                 // Java: a random wait below the cap once the doubling passes it.
                 let cap = self.max_delay.as_millis() as u64;
