@@ -29,6 +29,13 @@ enum Command {
         /// Connector configs (.properties, or JSON {"name":..,"config":{..}}).
         connectors: Vec<std::path::PathBuf>,
     },
+    /// Runs a distributed worker (Java's connect-distributed.sh): joins the
+    /// Connect group of `group.id` and keeps configs, offsets and statuses
+    /// in the Kafka topics the properties name.
+    Distributed {
+        /// The worker's properties file.
+        worker: std::path::PathBuf,
+    },
     /// Kafka's Connect quickstart in one command: file -> Kafka -> file, with
     /// the REST API, on the embedded broker or an existing Kafka.
     Quickstart(QuickstartArgs),
@@ -233,6 +240,41 @@ fn main() -> ExitCode {
                 if let Some(broker) = embedded {
                     broker.shutdown().await;
                 }
+                Ok(())
+            }
+            Command::Distributed { worker } => {
+                let other = |e: String| kconnect::kafka::Error::Other(e);
+                let props = kconnect::runtime::standalone::load_worker_props(&worker)
+                    .map_err(|e| other(e.to_string()))?;
+                let listeners = props
+                    .get("listeners")
+                    .cloned()
+                    .unwrap_or_else(|| kconnect::rest::DEFAULT_LISTENERS.to_string());
+                // Bound first: the URL this worker advertises to the group
+                // is the one it serves on.
+                let bound = kconnect::rest::bind(&listeners)
+                    .await
+                    .map_err(|e| other(format!("cannot start the REST server: {e}")))?;
+                let rest_addr = bound
+                    .first()
+                    .map(|(_, a)| *a)
+                    .ok_or_else(|| other("no REST listener".to_string()))?;
+                let distributed =
+                    kconnect::runtime::distributed::start_with_props(props, rest_addr)
+                        .await
+                        .map_err(|e| other(e.to_string()))?;
+                let rest_shutdown = tokio_util::sync::CancellationToken::new();
+                let addrs = kconnect::rest::serve_bound(
+                    bound,
+                    kconnect::rest::HerderRef::Distributed(distributed.herder.clone()),
+                    kconnect::rest::server_info(distributed.kafka_cluster_id.clone()),
+                    rest_shutdown.clone(),
+                );
+                tracing::info!(?addrs, url = %distributed.rest_url, "REST server started");
+                wait_for_signal().await;
+                tracing::info!("stopping");
+                distributed.shutdown().await;
+                rest_shutdown.cancel();
                 Ok(())
             }
             Command::Quickstart(a) => {

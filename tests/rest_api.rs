@@ -163,7 +163,7 @@ impl TestWorker {
         let shutdown = CancellationToken::new();
         let addrs = serve(
             "http://127.0.0.1:0",
-            worker.herder.clone(),
+            kconnect::rest::HerderRef::Standalone(worker.herder.clone()),
             info.clone(),
             shutdown.clone(),
         )

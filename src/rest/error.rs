@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use hyper::StatusCode;
 use kameo::error::{Infallible, SendError};
 
-use crate::runtime::herder::standalone::HerderError;
+use crate::runtime::herder::requests::HerderError;
 
 /// Why the REST server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,15 @@ pub enum RestError {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Set when another worker must answer (the herder's
+    /// `RequestTarget`): the REST layer forwards the request there.
+    pub forward: Option<Forward>,
+}
+
+/// Where a request should go instead (`None`: no leader known yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forward {
+    pub url: Option<String>,
 }
 
 impl ApiError {
@@ -41,6 +50,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            forward: None,
         }
     }
 
@@ -85,8 +95,8 @@ impl ApiError {
     /// differently per endpoint).
     pub fn with_message(self, message: impl Into<String>) -> ApiError {
         ApiError {
-            status: self.status,
             message: message.into(),
+            ..self
         }
     }
 }
@@ -99,6 +109,18 @@ impl From<HerderError> for ApiError {
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HerderError::Forbidden(_) => StatusCode::FORBIDDEN,
             HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::Conflict(_) => StatusCode::CONFLICT,
+            HerderError::Signature {
+                forbidden: true, ..
+            } => StatusCode::FORBIDDEN,
+            HerderError::Signature { .. } => StatusCode::BAD_REQUEST,
+            HerderError::RequestTarget { message, url } => {
+                return ApiError {
+                    status: StatusCode::CONFLICT,
+                    message,
+                    forward: Some(Forward { url }),
+                }
+            }
         };
         ApiError::new(status, e.to_string())
     }

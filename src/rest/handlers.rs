@@ -9,6 +9,7 @@ use std::fmt::Display;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use bytes::Bytes;
 use hyper::body::Body;
 use hyper::header::{HeaderValue, ALLOW, HOST, LOCATION};
 use hyper::{Method, Request, Response, StatusCode};
@@ -18,23 +19,30 @@ use kameo::reply::Reply;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::runtime::herder::standalone::{
+use crate::runtime::herder::distributed::herder::NO_LEADER_MESSAGE;
+use crate::runtime::herder::distributed::DistributedHerder;
+use crate::runtime::herder::requests::{
     DeleteConnector, GetConnectorActiveTopics, GetConnectorInfo, GetConnectorOffsets,
     GetConnectorPluginConfig, GetConnectorStatus, GetTaskConfigs, HerderWork, ListConnectors,
-    ModifyConnectorOffsets, PutConnectorConfig, ResetConnectorActiveTopics, RestartConnector,
-    RestartTask, SetTargetState, StandaloneHerder, ValidateConnectorConfig,
+    ModifyConnectorOffsets, PutConnectorConfig, PutTaskConfigs, ResetConnectorActiveTopics,
+    RestartConnector, RestartTask, SetTargetState, ValidateConnectorConfig,
 };
+use crate::runtime::herder::standalone::StandaloneHerder;
 use crate::runtime::loggers::{Level, Loggers};
 use crate::runtime::plugins::connector_plugins;
 use crate::runtime::status::{ConnectorTaskId, State, TargetState};
 
-use super::body::{empty, json, read_json, FullBody};
+use super::body::{empty, json, read_bounded, read_json, FullBody, MAX_BODY_BYTES};
+use super::client::http_request;
 use super::entities::{
     config_from_json, offsets_from_json, patch_from_json, ConnectorInfoJson,
     ConnectorStateInfoJson, ConnectorStateJson, CreateConnectorRequest, ErrorMessage, MessageJson,
     PluginInfoJson, ServerInfo, TaskInfoJson, TaskStateJson, WorkerStatus,
 };
 use super::error::{from_send, ApiError};
+use super::internal_request_signature::{
+    InternalRequestSignature, SIGNATURE_ALGORITHM_HEADER, SIGNATURE_HEADER,
+};
 use super::routes::{encode_segment, Query, Route};
 
 /// How long a request waits for the herder (Java's `REQUEST_TIMEOUT_MS`).
@@ -42,9 +50,16 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(90);
 /// How long `/health` waits (Java's `HEALTH_CHECK_TIMEOUT_MS`).
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The herder behind the API: both answer the same requests.
+#[derive(Clone)]
+pub enum HerderRef {
+    Standalone(ActorRef<StandaloneHerder>),
+    Distributed(ActorRef<DistributedHerder>),
+}
+
 /// What every request needs; shared by all connections.
 pub struct AppState {
-    pub herder: ActorRef<StandaloneHerder>,
+    pub herder: HerderRef,
     pub info: ServerInfo,
 }
 
@@ -52,26 +67,29 @@ pub struct AppState {
 type AskOk<M> = <<StandaloneHerder as Message<M>>::Reply as Reply>::Ok;
 
 /// Asks the herder, bounded by `timeout`; every failure is an [`ApiError`].
-async fn ask_within<M>(
-    herder: &ActorRef<StandaloneHerder>,
-    msg: M,
-    timeout: Duration,
-) -> Result<AskOk<M>, ApiError>
+async fn ask_within<M>(herder: &HerderRef, msg: M, timeout: Duration) -> Result<AskOk<M>, ApiError>
 where
     StandaloneHerder: Message<M>,
+    DistributedHerder: Message<M, Reply = <StandaloneHerder as Message<M>>::Reply>,
     M: Send + 'static,
     <<StandaloneHerder as Message<M>>::Reply as Reply>::Error: Into<ApiError>,
 {
-    match tokio::time::timeout(timeout, herder.ask(msg)).await {
-        Ok(Ok(reply)) => Ok(reply),
-        Ok(Err(e)) => Err(from_send(e)),
+    let asked = async {
+        match herder {
+            HerderRef::Standalone(h) => h.ask(msg).await.map_err(from_send),
+            HerderRef::Distributed(h) => h.ask(msg).await.map_err(from_send),
+        }
+    };
+    match tokio::time::timeout(timeout, asked).await {
+        Ok(reply) => reply,
         Err(_) => Err(ApiError::timed_out()),
     }
 }
 
-async fn ask<M>(herder: &ActorRef<StandaloneHerder>, msg: M) -> Result<AskOk<M>, ApiError>
+async fn ask<M>(herder: &HerderRef, msg: M) -> Result<AskOk<M>, ApiError>
 where
     StandaloneHerder: Message<M>,
+    DistributedHerder: Message<M, Reply = <StandaloneHerder as Message<M>>::Reply>,
     M: Send + 'static,
     <<StandaloneHerder as Message<M>>::Reply as Reply>::Error: Into<ApiError>,
 {
@@ -86,7 +104,24 @@ where
 {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let result = dispatch(req, state, local).await;
+    // Held whole, so that a request another worker must answer can be
+    // forwarded as it came.
+    let (parts, body) = req.into_parts();
+    let result = match read_bounded(&parts.headers, body, MAX_BODY_BYTES).await {
+        Ok(bytes) => {
+            let bytes = Bytes::from(bytes);
+            let req = Request::from_parts(parts.clone(), FullBody::new(bytes.clone()));
+            match dispatch(req, state, local).await {
+                Err(ApiError {
+                    forward: Some(target),
+                    message,
+                    ..
+                }) => forward(&parts, bytes, target.url, &message).await,
+                other => other,
+            }
+        }
+        Err(e) => Err(e),
+    };
     match result {
         Ok(resp) => resp,
         Err(e) => {
@@ -268,6 +303,7 @@ where
                 })?;
             Ok(json(StatusCode::OK, &ConnectorStateInfoJson::from(&status)))
         }
+        (Route::Tasks(name), Method::POST) => put_task_configs(herder, name, req).await,
         (Route::Tasks(name), _) => {
             let tasks = ask(herder, GetTaskConfigs(name)).await?;
             let body: Vec<TaskInfoJson> = tasks
@@ -331,6 +367,108 @@ where
     }
 }
 
+/// Sends a request that another worker must answer to it (Java's
+/// `HerderRequestHandler.completeOrForwardRequest`): a request from a
+/// client (no `forward` parameter) may be forwarded twice (to the leader,
+/// then from the leader to a task's owner); one already forwarded
+/// (`forward=false`) is not forwarded again.
+async fn forward(
+    parts: &hyper::http::request::Parts,
+    body: Bytes,
+    url: Option<String>,
+    message: &str,
+) -> Result<Response<FullBody>, ApiError> {
+    let query = Query::parse(parts.uri.query());
+    let forwarded_flag = query
+        .all("forward")
+        .next()
+        .map(|v| v.eq_ignore_ascii_case("true"));
+    if forwarded_flag == Some(false) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "Cannot complete request because of a conflicting operation (e.g. worker rebalance)",
+        ));
+    }
+    let Some(url) = url else {
+        return Err(ApiError::new(StatusCode::CONFLICT, NO_LEADER_MESSAGE));
+    };
+    let recursive = forwarded_flag.is_none();
+    let mut params: Vec<&str> = parts
+        .uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty() && *p != "forward" && !p.starts_with("forward="))
+        .collect();
+    let flag = format!("forward={recursive}");
+    params.push(&flag);
+    let target = format!(
+        "{}{}?{}",
+        url.trim_end_matches('/'),
+        parts.uri.path(),
+        params.join("&")
+    );
+    tracing::debug!(%target, reason = message, "forwarding REST request");
+    let headers: Vec<(&str, String)> = [SIGNATURE_HEADER, SIGNATURE_ALGORITHM_HEADER]
+        .into_iter()
+        .filter_map(|h| {
+            let v = parts.headers.get(h)?.to_str().ok()?;
+            Some((h, v.to_string()))
+        })
+        .collect();
+    let body = (!body.is_empty()).then_some(body);
+    let answer = http_request(parts.method.clone(), &target, &headers, body)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut resp = Response::new(FullBody::new(answer.body));
+    *resp.status_mut() = answer.status;
+    if let Some(ct) = answer
+        .content_type
+        .and_then(|ct| HeaderValue::from_str(&ct).ok())
+    {
+        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, ct);
+    }
+    if let Some(location) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(LOCATION, location);
+    }
+    Ok(resp)
+}
+
+/// `POST /connectors/{c}/tasks`: task configs from the worker that runs the
+/// connector, signed with the session key (Java's internal
+/// `putTaskConfigs`).
+async fn put_task_configs<B>(
+    herder: &HerderRef,
+    name: String,
+    req: Request<B>,
+) -> Result<Response<FullBody>, ApiError>
+where
+    B: Body,
+    B::Error: Display,
+{
+    let (parts, body) = req.into_parts();
+    let bytes = read_bounded(&parts.headers, body, MAX_BODY_BYTES).await?;
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let signature = InternalRequestSignature::from_headers(
+        header(SIGNATURE_ALGORITHM_HEADER),
+        header(SIGNATURE_HEADER),
+        &bytes,
+    )
+    .map_err(ApiError::bad_request)?;
+    let configs: Vec<crate::api::connector::Props> = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("Invalid task configs: {e}")))?;
+    ask(
+        herder,
+        PutTaskConfigs {
+            connector: name,
+            configs,
+            signature,
+        },
+    )
+    .await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
 /// Awaits work the herder handed back, within the request timeout.
 async fn finish<T>(work: HerderWork<T>) -> Result<T, ApiError> {
     match tokio::time::timeout(REQUEST_TIMEOUT, work).await {
@@ -343,7 +481,7 @@ async fn finish<T>(work: HerderWork<T>) -> Result<T, ApiError> {
 /// in the body must name the plugin of the path (Java compares the names
 /// without their `Connector` suffix, the body's ending with the path's).
 async fn validate_configs(
-    herder: &ActorRef<StandaloneHerder>,
+    herder: &HerderRef,
     plugin: &str,
     body: &Value,
 ) -> Result<Response<FullBody>, ApiError> {
@@ -413,7 +551,7 @@ fn set_logger_level(
 }
 
 /// `/health`: healthy when the herder answers within the health timeout.
-async fn health(herder: &ActorRef<StandaloneHerder>) -> Response<FullBody> {
+async fn health(herder: &HerderRef) -> Response<FullBody> {
     match ask_within(herder, ListConnectors, HEALTH_TIMEOUT).await {
         Ok(_) => json(StatusCode::OK, &WorkerStatus::HEALTHY),
         Err(_) => json(StatusCode::INTERNAL_SERVER_ERROR, &WorkerStatus::UNHEALTHY),
@@ -422,7 +560,7 @@ async fn health(herder: &ActorRef<StandaloneHerder>) -> Response<FullBody> {
 
 /// `GET /connectors`, optionally `?expand=status` and/or `?expand=info`.
 async fn list_connectors(
-    herder: &ActorRef<StandaloneHerder>,
+    herder: &HerderRef,
     query: &Query,
 ) -> Result<Response<FullBody>, ApiError> {
     let names = ask(herder, ListConnectors).await?;
@@ -461,7 +599,7 @@ async fn list_connectors(
 
 /// `POST /connectors`.
 async fn create_connector(
-    herder: &ActorRef<StandaloneHerder>,
+    herder: &HerderRef,
     body: &Value,
     base: &str,
 ) -> Result<Response<FullBody>, ApiError> {
@@ -485,7 +623,7 @@ async fn create_connector(
 
 /// `PUT /connectors/{c}/config`: 201 when created, 200 when replaced.
 async fn put_config(
-    herder: &ActorRef<StandaloneHerder>,
+    herder: &HerderRef,
     name: String,
     body: &Value,
     base: &str,
@@ -517,7 +655,7 @@ async fn put_config(
 /// `PATCH /connectors/{c}/config`: merges into the current config; a `null`
 /// value removes the key (Java's `ConnectUtils.patchConfig`).
 async fn patch_config(
-    herder: &ActorRef<StandaloneHerder>,
+    herder: &HerderRef,
     name: String,
     body: &Value,
 ) -> Result<Response<FullBody>, ApiError> {
@@ -552,7 +690,7 @@ async fn patch_config(
 /// restart plan: the current status with what will restart marked
 /// RESTARTING (Java's `RestartPlan`).
 async fn restart_connector(
-    herder: &ActorRef<StandaloneHerder>,
+    herder: &HerderRef,
     name: String,
     query: &Query,
 ) -> Result<Response<FullBody>, ApiError> {
@@ -600,11 +738,7 @@ async fn restart_connector(
 }
 
 /// Pause and resume: Java calls an unknown connector "Unknown connector c".
-async fn set_target(
-    herder: &ActorRef<StandaloneHerder>,
-    name: &str,
-    target: TargetState,
-) -> Result<(), ApiError> {
+async fn set_target(herder: &HerderRef, name: &str, target: TargetState) -> Result<(), ApiError> {
     ask(
         herder,
         SetTargetState {

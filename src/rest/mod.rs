@@ -7,12 +7,15 @@
 //! request bodies.
 
 pub mod body;
+pub mod client;
 pub mod entities;
 pub mod error;
 pub mod handlers;
+pub mod internal_request_signature;
 pub mod routes;
 pub mod server;
 
 pub use entities::ServerInfo;
 pub use error::{ApiError, RestError};
-pub use server::{serve, serve_worker, DEFAULT_LISTENERS};
+pub use handlers::HerderRef;
+pub use server::{bind, serve, serve_bound, serve_worker, server_info, DEFAULT_LISTENERS};

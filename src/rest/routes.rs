@@ -107,14 +107,14 @@ impl Route {
             Route::Root
             | Route::Health
             | Route::Status(_)
-            | Route::Tasks(_)
             | Route::Topics(_)
             | Route::TaskStatus(..) => &[Method::GET],
             Route::ConnectorPlugins | Route::PluginConfig(_) | Route::Loggers => &[Method::GET],
             Route::PluginValidate(_) => &[Method::PUT],
             Route::Logger(_) => &[Method::GET, Method::PUT],
             Route::Offsets(_) => &[Method::GET, Method::PATCH, Method::DELETE],
-            Route::Connectors => &[Method::GET, Method::POST],
+            // POST: the internal endpoint a worker sends task configs to.
+            Route::Connectors | Route::Tasks(_) => &[Method::GET, Method::POST],
             Route::Connector(_) => &[Method::GET, Method::DELETE],
             Route::Config(_) => &[Method::GET, Method::PUT, Method::PATCH],
             Route::Restart(_) | Route::TaskRestart(..) => &[Method::POST],

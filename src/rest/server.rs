@@ -18,15 +18,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::Request;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use kameo::actor::ActorRef;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
-use crate::runtime::herder::standalone::StandaloneHerder;
-
 use super::entities::ServerInfo;
 use super::error::RestError;
-use super::handlers::{handle, AppState};
+use super::handlers::{handle, AppState, HerderRef};
 
 /// The worker's `listeners` default.
 pub const DEFAULT_LISTENERS: &str = "http://:8083";
@@ -126,14 +123,22 @@ async fn resolve(listener: &Listener) -> Result<SocketAddr, RestError> {
         })
 }
 
+/// Listeners bound but not yet serving.
+pub type BoundListeners = Vec<(TcpListener, SocketAddr)>;
+
 /// Binds every listener, starts serving, and returns the bound addresses
 /// (port 0 binds a free port). Serving stops when `shutdown` is cancelled.
 pub async fn serve(
     listeners: &str,
-    herder: ActorRef<StandaloneHerder>,
+    herder: HerderRef,
     info: ServerInfo,
     shutdown: CancellationToken,
 ) -> Result<Vec<SocketAddr>, RestError> {
+    Ok(serve_bound(bind(listeners).await?, herder, info, shutdown))
+}
+
+/// Binds every listener (all or none).
+pub async fn bind(listeners: &str) -> Result<BoundListeners, RestError> {
     let mut bound = Vec::new();
     // Bind them all before serving any: a bad listener fails the start.
     for listener in parse_listeners(listeners)? {
@@ -146,6 +151,16 @@ pub async fn serve(
             .map_err(|source| RestError::Bind { addr, source })?;
         bound.push((socket, local));
     }
+    Ok(bound)
+}
+
+/// Serves already bound listeners; returns their addresses.
+pub fn serve_bound(
+    bound: BoundListeners,
+    herder: HerderRef,
+    info: ServerInfo,
+    shutdown: CancellationToken,
+) -> Vec<SocketAddr> {
     let state = Arc::new(AppState { herder, info });
     let mut addrs = Vec::with_capacity(bound.len());
     for (socket, local) in bound {
@@ -153,7 +168,7 @@ pub async fn serve(
         addrs.push(local);
         tokio::spawn(accept_loop(socket, local, state.clone(), shutdown.clone()));
     }
-    Ok(addrs)
+    addrs
 }
 
 /// Serves the REST API of a started standalone worker on its `listeners`,
@@ -162,12 +177,23 @@ pub async fn serve_worker(
     worker: &crate::runtime::standalone::Standalone,
     shutdown: CancellationToken,
 ) -> Result<Vec<SocketAddr>, RestError> {
-    let info = ServerInfo::new(
+    let info = server_info(worker.kafka_cluster_id.clone());
+    serve(
+        &worker.listeners,
+        HerderRef::Standalone(worker.herder.clone()),
+        info,
+        shutdown,
+    )
+    .await
+}
+
+/// This build's root resource for a worker of Kafka cluster `cluster_id`.
+pub fn server_info(cluster_id: String) -> ServerInfo {
+    ServerInfo::new(
         env!("CARGO_PKG_VERSION"),
         option_env!("KCONNECT_COMMIT").unwrap_or("unknown"),
-        worker.kafka_cluster_id.clone(),
-    );
-    serve(&worker.listeners, worker.herder.clone(), info, shutdown).await
+        cluster_id,
+    )
 }
 
 async fn accept_loop(

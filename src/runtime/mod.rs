@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod connector_offsets;
+pub mod distributed;
 pub mod errors;
 pub mod herder;
 pub mod loggers;

@@ -17,7 +17,7 @@ use crate::api::connector::{ConnectorContext, Props};
 use crate::api::error::ConnectError;
 
 use super::config::provider::{transform, ConfigProviders};
-use super::plugins::{find_connector, ConnectorFactory};
+use super::plugins::{find_connector, ConnectorFactory, ConnectorPlugin};
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::task_builder::{TaskEnvironment, TaskLoopFactory};
 use super::worker_connector::{
@@ -96,13 +96,23 @@ impl Worker {
     ) -> Result<TaskLoopFactory, ConnectError> {
         let config = self.resolve(config)?;
         let task_props = self.resolve(&task_props)?;
-        let connector = self.connectors.get(&id.connector).ok_or_else(|| {
-            ConnectError::fatal(format!("connector {} is not running", id.connector))
-        })?;
-        let instance = connector
-            .ask(CreateTask)
-            .await
-            .map_err(|e| ConnectError::fatal(format!("creating task {id}: {e}")))?;
+        // The connector's own instance when it runs here; otherwise (its
+        // tasks may run on other workers) a new, unstarted one, as Java's
+        // `Worker.startTask` instantiates the class for its `taskClass`.
+        let instance = match self.connectors.get(&id.connector) {
+            Some(connector) => connector
+                .ask(CreateTask)
+                .await
+                .map_err(|e| ConnectError::fatal(format!("creating task {id}: {e}")))?,
+            None => match connector_plugin(&config)?.factory {
+                ConnectorFactory::Source(make) => {
+                    run_connector_code(|| Ok(TaskInstance::Source(make().create_task())))?
+                }
+                ConnectorFactory::Sink(make) => {
+                    run_connector_code(|| Ok(TaskInstance::Sink(make().create_task())))?
+                }
+            },
+        };
         match instance {
             TaskInstance::Source(task) => {
                 self.env
@@ -181,6 +191,16 @@ impl Actor for Worker {
     }
 }
 
+/// The plugin of a connector config's `connector.class`.
+fn connector_plugin(config: &Props) -> Result<ConnectorPlugin, ConnectError> {
+    let class = config.get("connector.class").cloned().unwrap_or_default();
+    find_connector(&class).ok_or_else(|| {
+        ConnectError::fatal(format!(
+            "Failed to find any class that implements Connector and which name matches {class}"
+        ))
+    })
+}
+
 /// Instantiates and starts a connector; answers whether it started.
 /// Failures become its FAILED status.
 pub struct StartConnector {
@@ -195,12 +215,7 @@ impl Message<StartConnector> for Worker {
     async fn handle(&mut self, msg: StartConnector, ctx: &mut Context<Self, Self::Reply>) -> bool {
         let name = msg.name;
         let started = self.resolve(&msg.config).and_then(|config| {
-            let class = config.get("connector.class").cloned().unwrap_or_default();
-            let plugin = find_connector(&class).ok_or_else(|| {
-                ConnectError::fatal(format!(
-                    "Failed to find any class that implements Connector and which name matches {class}"
-                ))
-            })?;
+            let plugin = connector_plugin(&config)?;
             let context = Box::new(WorkerConnectorContext {
                 name: name.clone(),
                 reconfigure: self.reconfigure.clone(),

@@ -1,6 +1,7 @@
 //! Herders: who decides which connectors and tasks run where (Java's
-//! `Herder`). Standalone now; distributed being built.
+//! `Herder`). Both answer the same requests (`requests`).
 
 pub mod distributed;
+pub mod requests;
 pub mod standalone;
 pub mod validation;

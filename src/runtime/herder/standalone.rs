@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use futures::future::BoxFuture;
 use kameo::message::{Context, Message};
 use kameo::Actor;
 
@@ -16,8 +15,8 @@ use kameo::actor::ActorRef;
 
 use super::super::config::connector::ConnectorConfig;
 use super::super::connector_offsets::{
-    modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffset,
-    ConnectorOffsets, SinkGroup,
+    modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffsets,
+    SinkGroup,
 };
 use super::super::plugins::{find_connector, ConnectorFactory};
 use super::super::status::{ConnectorTaskId, State, Status, StatusStore, TargetState};
@@ -26,50 +25,17 @@ use super::super::worker::{
     ConnectorTaskConfigs, ConnectorTaskIds, SetConnectorTarget, StartConnector, StartTask, StopAll,
     StopAndAwaitConnector, StopAndAwaitTasks, Worker,
 };
+pub use super::requests::{
+    ConnectorInfo, ConnectorStateInfo, DeleteConnector, GetConnectorActiveTopics, GetConnectorInfo,
+    GetConnectorOffsets, GetConnectorPluginConfig, GetConnectorStatus, GetTaskConfigs, HerderError,
+    HerderWork, ListConnectors, ModifyConnectorOffsets, PutConnectorConfig, PutTaskConfigs,
+    Reconfigure, ResetConnectorActiveTopics, RestartConnector, RestartTask, SetTargetState,
+    Shutdown, ValidateConnectorConfig,
+};
 use super::validation::{
     config_errors_message, connector_plugin_config, no_such_connector_message,
     validate_connector_config, validate_connector_config_with_nulls,
 };
-
-/// Why a herder request was refused; the REST layer maps it to a status.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HerderError {
-    #[error("Connector {0} not found")]
-    NotFound(String),
-    #[error("Connector {0} already exists")]
-    AlreadyExists(String),
-    #[error("{0}")]
-    BadRequest(String),
-    /// Not found, with the whole message (Java words some 404s otherwise).
-    #[error("{0}")]
-    NotFoundMessage(String),
-    /// Refused by a worker setting (Java's 403 `ConnectRestException`).
-    #[error("{0}")]
-    Forbidden(String),
-    /// What Java answers with a 500: a `ConnectException` that is not a
-    /// REST exception (an unknown connector class, a failed offset write).
-    #[error("{0}")]
-    Internal(String),
-}
-
-/// Java's `ConnectorInfo`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectorInfo {
-    pub name: String,
-    pub config: Props,
-    pub tasks: Vec<ConnectorTaskId>,
-    /// "source" or "sink".
-    pub type_: String,
-}
-
-/// Java's `ConnectorStateInfo`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConnectorStateInfo {
-    pub name: String,
-    pub connector: Status,
-    pub tasks: Vec<(i32, Status)>,
-    pub type_: String,
-}
 
 struct ConnectorEntry {
     config: Props,
@@ -246,14 +212,6 @@ fn connector_type(config: &Props) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Creates or replaces a connector (Java's `putConnectorConfig`).
-pub struct PutConnectorConfig {
-    pub name: String,
-    pub config: Props,
-    pub allow_replace: bool,
-    pub initial_state: TargetState,
-}
-
 impl Message<PutConnectorConfig> for StandaloneHerder {
     type Reply = Result<(bool, ConnectorInfo), HerderError>;
 
@@ -298,9 +256,6 @@ impl Message<PutConnectorConfig> for StandaloneHerder {
     }
 }
 
-/// Deletes a connector (its offsets stay, as in Java).
-pub struct DeleteConnector(pub String);
-
 impl Message<DeleteConnector> for StandaloneHerder {
     type Reply = Result<(), HerderError>;
 
@@ -319,9 +274,6 @@ impl Message<DeleteConnector> for StandaloneHerder {
     }
 }
 
-/// Names of all connectors.
-pub struct ListConnectors;
-
 impl Message<ListConnectors> for StandaloneHerder {
     type Reply = Vec<String>;
 
@@ -334,9 +286,6 @@ impl Message<ListConnectors> for StandaloneHerder {
     }
 }
 
-/// One connector's info.
-pub struct GetConnectorInfo(pub String);
-
 impl Message<GetConnectorInfo> for StandaloneHerder {
     type Reply = Result<ConnectorInfo, HerderError>;
 
@@ -348,9 +297,6 @@ impl Message<GetConnectorInfo> for StandaloneHerder {
         self.info(&msg.0)
     }
 }
-
-/// One connector's task configs.
-pub struct GetTaskConfigs(pub String);
 
 impl Message<GetTaskConfigs> for StandaloneHerder {
     type Reply = Result<Vec<(ConnectorTaskId, Props)>, HerderError>;
@@ -381,9 +327,6 @@ impl Message<GetTaskConfigs> for StandaloneHerder {
     }
 }
 
-/// One connector's status.
-pub struct GetConnectorStatus(pub String);
-
 impl Message<GetConnectorStatus> for StandaloneHerder {
     type Reply = Result<ConnectorStateInfo, HerderError>;
 
@@ -413,12 +356,6 @@ impl Message<GetConnectorStatus> for StandaloneHerder {
             type_: connector_type(&entry.config),
         })
     }
-}
-
-/// Pause, resume or stop a connector.
-pub struct SetTargetState {
-    pub name: String,
-    pub target: TargetState,
 }
 
 impl Message<SetTargetState> for StandaloneHerder {
@@ -468,13 +405,6 @@ impl Message<SetTargetState> for StandaloneHerder {
     }
 }
 
-/// Restarts a connector and (optionally) its tasks.
-pub struct RestartConnector {
-    pub name: String,
-    pub include_tasks: bool,
-    pub only_failed: bool,
-}
-
 impl Message<RestartConnector> for StandaloneHerder {
     type Reply = Result<(), HerderError>;
 
@@ -507,9 +437,6 @@ impl Message<RestartConnector> for StandaloneHerder {
     }
 }
 
-/// Restarts one task.
-pub struct RestartTask(pub ConnectorTaskId);
-
 impl Message<RestartTask> for StandaloneHerder {
     type Reply = Result<(), HerderError>;
 
@@ -535,9 +462,6 @@ impl Message<RestartTask> for StandaloneHerder {
         Ok(())
     }
 }
-
-/// A connector asked for its tasks to be regenerated.
-pub struct Reconfigure(pub String);
 
 impl Message<Reconfigure> for StandaloneHerder {
     type Reply = ();
@@ -580,14 +504,6 @@ impl Message<Reconfigure> for StandaloneHerder {
     }
 }
 
-/// Validates a connector config (Java's `validateConnectorConfig`): the
-/// REST `ConfigInfos`, even when the config is invalid. Keys given as JSON
-/// nulls are in `null_keys`, not in `config`.
-pub struct ValidateConnectorConfig {
-    pub config: Props,
-    pub null_keys: Vec<String>,
-}
-
 impl Message<ValidateConnectorConfig> for StandaloneHerder {
     type Reply = Result<ConfigInfos, HerderError>;
 
@@ -600,9 +516,6 @@ impl Message<ValidateConnectorConfig> for StandaloneHerder {
     }
 }
 
-/// A connector plugin's config keys (Java's `connectorPluginConfig`).
-pub struct GetConnectorPluginConfig(pub String);
-
 impl Message<GetConnectorPluginConfig> for StandaloneHerder {
     type Reply = Result<Vec<ConfigKeyInfo>, HerderError>;
 
@@ -614,14 +527,6 @@ impl Message<GetConnectorPluginConfig> for StandaloneHerder {
         connector_plugin_config(&msg.0)
     }
 }
-
-/// Work the herder hands back to be awaited outside the actor, so that a
-/// slow broker never holds up other requests.
-pub type HerderWork<T> = BoxFuture<'static, Result<T, HerderError>>;
-
-/// A connector's offsets (Java's `connectorOffsets`): source offsets from
-/// the offset store, or a sink's consumer group offsets.
-pub struct GetConnectorOffsets(pub String);
 
 impl Message<GetConnectorOffsets> for StandaloneHerder {
     type Reply = Result<HerderWork<ConnectorOffsets>, HerderError>;
@@ -654,14 +559,6 @@ impl Message<GetConnectorOffsets> for StandaloneHerder {
             }
         }
     }
-}
-
-/// Alters (`Some`) or resets (`None`) a stopped connector's offsets (Java's
-/// `alterConnectorOffsets` / `resetConnectorOffsets`); the answer is Java's
-/// success message.
-pub struct ModifyConnectorOffsets {
-    pub name: String,
-    pub offsets: Option<Vec<ConnectorOffset>>,
 }
 
 impl Message<ModifyConnectorOffsets> for StandaloneHerder {
@@ -716,9 +613,21 @@ impl StandaloneHerder {
     }
 }
 
-/// The topics a connector used (Java's `connectorActiveTopics`): an unknown
-/// connector simply has none.
-pub struct GetConnectorActiveTopics(pub String);
+/// Java's standalone herder refuses task configs from outside.
+impl Message<PutTaskConfigs> for StandaloneHerder {
+    type Reply = Result<(), HerderError>;
+
+    async fn handle(
+        &mut self,
+        _msg: PutTaskConfigs,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        Err(HerderError::Internal(
+            "Kafka Connect in standalone mode does not support externally setting task configurations."
+                .to_string(),
+        ))
+    }
+}
 
 impl Message<GetConnectorActiveTopics> for StandaloneHerder {
     type Reply = Result<Vec<String>, HerderError>;
@@ -734,9 +643,6 @@ impl Message<GetConnectorActiveTopics> for StandaloneHerder {
         Ok(self.statuses().topics(&msg.0))
     }
 }
-
-/// Forgets a connector's active topics (Java's `resetConnectorActiveTopics`).
-pub struct ResetConnectorActiveTopics(pub String);
 
 impl Message<ResetConnectorActiveTopics> for StandaloneHerder {
     type Reply = Result<(), HerderError>;
@@ -758,9 +664,6 @@ impl Message<ResetConnectorActiveTopics> for StandaloneHerder {
         Ok(())
     }
 }
-
-/// Stops every task (committing offsets) and connector: worker shutdown.
-pub struct Shutdown;
 
 impl Message<Shutdown> for StandaloneHerder {
     type Reply = ();

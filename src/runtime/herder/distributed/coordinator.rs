@@ -124,6 +124,13 @@ pub struct AssignmentChange {
     pub running: ConnectorsAndTasks,
 }
 
+/// Where each connector and task runs, as REST URLs (the leader's view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnerUrls {
+    pub connectors: BTreeMap<String, String>,
+    pub tasks: BTreeMap<ConnectorTaskId, String>,
+}
+
 /// Who runs what, known to the leader (Java's `LeaderState`).
 #[derive(Debug, Clone, Default)]
 struct LeaderState {
@@ -521,6 +528,27 @@ impl WorkerCoordinator {
         let leader = self.owner_view()?;
         let owner = leader.task_owners.get(task)?;
         leader.urls.get(owner).map(String::as_str)
+    }
+
+    /// As leader, the REST URL of the worker running each connector and
+    /// task after the last round (empty otherwise).
+    pub fn owner_urls(&self) -> OwnerUrls {
+        let Some(leader) = self.owner_view() else {
+            return OwnerUrls::default();
+        };
+        let url = |member: &String| leader.urls.get(member).cloned();
+        OwnerUrls {
+            connectors: leader
+                .connector_owners
+                .iter()
+                .filter_map(|(c, m)| Some((c.clone(), url(m)?)))
+                .collect(),
+            tasks: leader
+                .task_owners
+                .iter()
+                .filter_map(|(t, m)| Some((t.clone(), url(m)?)))
+                .collect(),
+        }
     }
 
     fn owner_view(&self) -> Option<&LeaderState> {
