@@ -455,10 +455,19 @@ impl DistributedHerder {
                 }
                 self.request_rejoin();
             }
-            ConfigUpdate::TasksCommitted(ids) => {
-                let connectors: BTreeSet<String> =
-                    ids.iter().map(|id| id.connector.clone()).collect();
-                for c in connectors {
+            ConfigUpdate::TasksCommitted(_) => {
+                // Every connector whose committed tasks changed (an empty
+                // commit names no task, only its connector changed).
+                let changed: BTreeSet<String> = previous
+                    .connectors()
+                    .into_iter()
+                    .chain(self.snapshot.connectors())
+                    .filter(|c| {
+                        previous.tasks(c) != self.snapshot.tasks(c)
+                            || previous.all_task_configs(c) != self.snapshot.all_task_configs(c)
+                    })
+                    .collect();
+                for c in changed {
                     self.on_tasks_committed(&c, &previous).await;
                 }
             }
@@ -479,18 +488,35 @@ impl DistributedHerder {
             // Statuses of tasks that no longer exist (Java's DESTROYED).
             self.env.statuses.remove_tasks_from(connector, count);
         }
-        // Tasks this worker runs whose config changed restart in place;
-        // those that are gone stop.
-        for id in self.running_tasks_of(connector) {
-            let new = self.snapshot.task_config(&id).filter(|_| id.task < count);
-            match new {
-                None => self.stop_tasks(vec![id], false).await,
-                Some(props) if Some(props) != self.running_tasks.get(&id) => {
+        // Tasks this worker was given whose config changed restart in
+        // place, those that are gone stop, those that had none start.
+        let mine: BTreeSet<ConnectorTaskId> = self
+            .running_tasks_of(connector)
+            .into_iter()
+            .chain(
+                self.assigned
+                    .tasks
+                    .iter()
+                    .filter(|id| id.connector == connector)
+                    .cloned(),
+            )
+            .collect();
+        for id in mine {
+            let new = self
+                .snapshot
+                .task_config(&id)
+                .filter(|_| id.task < count)
+                .cloned();
+            let running = self.running_tasks.get(&id).cloned();
+            match (running, new) {
+                (Some(_), None) => self.stop_tasks(vec![id], false).await,
+                (Some(old), Some(new)) if old != new => {
                     tracing::info!(task = %id, "task config changed; restarting the task");
                     self.stop_tasks(vec![id.clone()], false).await;
                     self.start_task(&id).await;
                 }
-                Some(_) => {}
+                (None, Some(_)) => self.start_task(&id).await,
+                _ => {}
             }
         }
         if previous.tasks(connector) != self.snapshot.tasks(connector) {
