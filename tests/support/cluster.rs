@@ -875,9 +875,14 @@ impl ConnectCluster {
     /// `GET /connectors/{name}/status` from worker `i`, parsed; `Err` for
     /// anything but a 200 with a well-formed body.
     pub fn status(&self, i: usize, name: &str) -> Result<ConnectorStatus, String> {
-        let body = ok(self.rest(i).get(&format!("/connectors/{name}/status")))
-            .map_err(|e| format!("{}: {e}", self.workers[i].name()))?;
-        ConnectorStatus::parse(&body)
+        ConnectorStatus::parse(&self.status_body(i, name)?)
+    }
+
+    /// The body of `GET /connectors/{name}/status` from worker `i`; `Err`
+    /// for anything but a 200.
+    pub fn status_body(&self, i: usize, name: &str) -> Result<Value, String> {
+        ok(self.rest(i).get(&format!("/connectors/{name}/status")))
+            .map_err(|e| format!("{}: {e}", self.workers[i].name()))
     }
 
     /// Polls worker `i`'s status of `name` until `accept` takes it.
@@ -903,8 +908,8 @@ impl ConnectCluster {
         )
     }
 
-    /// Polls until every running worker reports the same status of `name`
-    /// and `accept` takes it.
+    /// Polls until every running worker answers the same status body for
+    /// `name` and `accept` takes it.
     pub fn wait_for_agreed_status(
         &self,
         name: &str,
@@ -913,14 +918,15 @@ impl ConnectCluster {
         accept: impl Fn(&ConnectorStatus) -> bool,
     ) -> ConnectorStatus {
         self.poll_until(deadline, &format!("{name} on all workers: {what}"), || {
-            let mut seen: Vec<ConnectorStatus> = Vec::new();
+            let mut seen: Vec<Value> = Vec::new();
             for i in self.running() {
-                seen.push(self.status(i, name)?);
+                seen.push(self.status_body(i, name)?);
             }
             let first = seen.first().cloned().ok_or("no worker runs")?;
             if seen.iter().any(|s| *s != first) {
                 return Err(format!("the workers disagree: {seen:?}"));
             }
+            let first = ConnectorStatus::parse(&first)?;
             if accept(&first) {
                 Ok(first)
             } else {
@@ -933,10 +939,16 @@ impl ConnectCluster {
 impl Drop for ConnectCluster {
     fn drop(&mut self) {
         if thread::panicking() {
+            // `fail` and `poll_until` put the logs' tails in the panic
+            // message; the whole files stay for a closer look.
+            let logs: Vec<String> = self
+                .workers
+                .iter()
+                .map(|w| w.log_path().display().to_string())
+                .collect();
             eprintln!(
-                "[cluster] test failed; worker files kept in {}{}",
-                self.dir.display(),
-                self.logs()
+                "[cluster] test failed; worker files kept in {}: logs {logs:?}",
+                self.dir.display()
             );
         }
         // Kill and reap every worker before the files go.
@@ -1049,14 +1061,19 @@ impl TopicReader {
                 .await
                 .map_err(|e| format!("end offsets of {topic}: {e}"))?;
             let end_at = Instant::now() + deadline;
+            // Whether the last poll returned nothing (so buffered nothing).
+            let mut drained = false;
             loop {
                 let behind: Vec<(i32, i64, i64)> = ends
                     .iter()
                     .map(|(tp, (end, _))| {
-                        // The position also moves past offsets no record
-                        // holds (control batches, compacted records).
-                        let read = next.get(&tp.partition).copied().unwrap_or(0);
-                        let at = consumer.position(tp).unwrap_or(0).max(read);
+                        let mut at = next.get(&tp.partition).copied().unwrap_or(0);
+                        if drained {
+                            // Nothing buffered: the position also moves past
+                            // offsets no record holds (control batches,
+                            // compacted records).
+                            at = at.max(consumer.position(tp).unwrap_or(0));
+                        }
                         (tp.partition, at, *end)
                     })
                     .filter(|(_, at, end)| at < end)
@@ -1071,6 +1088,7 @@ impl TopicReader {
                 }
                 match consumer.poll(Duration::from_millis(500)).await {
                     Ok(batches) => {
+                        drained = batches.is_empty();
                         for b in batches {
                             for r in b.records {
                                 next.insert(b.partition, r.offset + 1);
@@ -1084,6 +1102,7 @@ impl TopicReader {
                         }
                     }
                     Err(e) => {
+                        drained = false;
                         eprintln!("[cluster] polling {topic}: {e}");
                         tokio::time::sleep(POLL_INTERVAL).await;
                     }
