@@ -467,7 +467,11 @@ impl ConnectWorker {
         let child = Command::new(env!("CARGO_BIN_EXE_kconnect"))
             .arg("distributed")
             .arg(&self.props_path)
-            .env("KCONNECT_LOG", "info")
+            // KCONNECT_TEST_WORKER_LOG: another filter when debugging.
+            .env(
+                "KCONNECT_LOG",
+                std::env::var("KCONNECT_TEST_WORKER_LOG").unwrap_or_else(|_| "info".to_string()),
+            )
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(err)

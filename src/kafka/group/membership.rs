@@ -165,7 +165,7 @@ impl GroupMembership {
     /// The group coordinator, found with FindCoordinator if unknown.
     pub async fn coordinator(&mut self) -> Result<Arc<Messenger>> {
         if self.signals.coordinator_lost.swap(false, Ordering::AcqRel) {
-            self.coordinator = None;
+            self.lose_coordinator();
         }
         if let Some((_, m)) = &self.coordinator {
             if !m.is_closed() {
@@ -191,12 +191,13 @@ impl GroupMembership {
                     })?;
                     let id = resp.node_id.0;
                     let addr = format!("{}:{}", resp.host.as_str(), resp.port);
-                    let messenger = match cluster.broker(id).await {
-                        Ok(m) => m,
-                        Err(_) => {
-                            Messenger::connect(&addr, cluster.config().connection.clone()).await?
-                        }
-                    };
+                    // A connection of its own, as Java's coordinator gets
+                    // (node id `MAX - id`): the broker answers one request
+                    // per connection at a time, so a JoinGroup waiting for
+                    // the other members must not hold up this client's (or
+                    // this process's) other requests.
+                    let messenger =
+                        Messenger::connect(&addr, cluster.config().connection.clone()).await?;
                     Ok((id, messenger))
                 },
             )
@@ -206,7 +207,9 @@ impl GroupMembership {
     }
 
     fn lose_coordinator(&mut self) {
-        self.coordinator = None;
+        if let Some((_, m)) = self.coordinator.take() {
+            m.close("the group coordinator changed");
+        }
     }
 
     /// JoinGroup with our protocols (name, metadata) in preference order.
