@@ -586,3 +586,209 @@ fn incremental_cooperative_fourth_worker_keeps_unmoved_tasks_running() {
     });
     cluster.check(problems.is_empty(), || problems.join("\n"));
 }
+
+// --- e. the REST API in a cluster ----------------------------------------------
+
+/// The session key the leader published in the config topic (Java's
+/// `session-key` record: base64 key, algorithm, creation time).
+fn session_key(bootstrap: &str, config_topic: &str) -> Result<(Vec<u8>, String), String> {
+    let mut reader = TopicReader::new(bootstrap, config_topic, 1);
+    let records = reader.read_to_end(Duration::from_secs(30))?;
+    let record = records
+        .iter()
+        .rev()
+        .find(|r| r.key_str().as_deref() == Some("session-key"))
+        .ok_or("no session-key record yet")?;
+    let value = record.value_json().ok_or("session-key value is not JSON")?;
+    let value = payload(&value);
+    let key = value["key"].as_str().ok_or("no key field")?;
+    let algorithm = value["algorithm"].as_str().ok_or("no algorithm field")?;
+    let key = kconnect::api::data::base64::decode(key)?;
+    Ok((key, algorithm.to_string()))
+}
+
+fn hmac_sha256(key: &[u8], body: &[u8]) -> Vec<u8> {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Stop, offsets, resume, restarts and the signed internal endpoint, each
+/// through workers that are not necessarily the leader or the owner.
+#[test]
+fn stop_alter_offsets_resume_restart_and_signed_task_configs_through_any_worker() {
+    let cluster = ConnectCluster::start(ClusterSpec::new("ops").protocol(Protocol::Sessioned), 3);
+    let bootstrap = cluster.spec.bootstrap.clone();
+    let topic = unique_topic("ops-data");
+    create_topic(&bootstrap, &topic, 1);
+    let name = "ops-source";
+    cluster.create_connector(0, name, &source_config(&topic, 2, 50));
+    cluster.wait_for_agreed_status(name, SETTLE, "connector and 2 tasks RUNNING", running(2));
+
+    // Stop (leader only: forwarded), seen by every worker: no tasks.
+    cluster.lifecycle(1, name, "stop");
+    cluster.wait_for_agreed_status(name, SETTLE, "STOPPED without tasks", |s| {
+        s.state == "STOPPED" && s.tasks.is_empty()
+    });
+    let tasks = ok(cluster.rest(2).get(&format!("/connectors/{name}/tasks")));
+    cluster.check(tasks == Ok(json!([])), || {
+        format!("a stopped connector's tasks: {tasks:?}")
+    });
+
+    // Offsets of a stopped connector: read through one worker, altered
+    // through another (forwarded to the leader).
+    let offsets_path = format!("/connectors/{name}/offsets");
+    let offsets = cluster.poll_until(SETTLE, "offsets of both tasks", || {
+        let body = ok(cluster.rest(2).get(&offsets_path))?;
+        let n = body["offsets"].as_array().map_or(0, |a| a.len());
+        if n == 2 {
+            Ok(body)
+        } else {
+            Err(format!("{body}"))
+        }
+    });
+    cluster.check(
+        offsets["offsets"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|o| o["offset"]["seqno"].as_i64().is_some())),
+        || format!("offsets: {offsets}"),
+    );
+    let altered = json!({"offsets": [{"partition": {"id": 0}, "offset": {"seqno": 100_000}}]});
+    let (status, body) = cluster.request(
+        1,
+        "PATCH",
+        &offsets_path,
+        &altered,
+        &[200],
+        Duration::from_secs(60),
+    );
+    cluster.check(
+        status == 200
+            && body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("altered successfully")),
+        || format!("PATCH offsets: HTTP {status}: {body}"),
+    );
+    // Altering a running connector's offsets is refused, as in Java.
+    cluster.lifecycle(0, name, "resume");
+    cluster.wait_for_agreed_status(name, SETTLE, "RUNNING again with 2 tasks", running(2));
+    let (status, body) = cluster.request(
+        2,
+        "PATCH",
+        &offsets_path,
+        &altered,
+        &[400],
+        Duration::from_secs(60),
+    );
+    cluster.check(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("must be in the STOPPED state")),
+        || format!("PATCH offsets while running: HTTP {status}: {body}"),
+    );
+    // Task 0 resumed from the altered offset.
+    let mut reader = TopicReader::new(&bootstrap, &topic, 1);
+    cluster.poll_until(SETTLE, "task 0 producing from seqno 100001", || {
+        let records = reader.read_to_end(Duration::from_secs(10))?;
+        // Key: the task id; value: the seqno (JsonConverter envelopes).
+        let resumed = records.iter().any(|r| {
+            let key = r.key_json();
+            let value = r.value_json();
+            key.as_ref().map(payload) == Some(&json!(0))
+                && value.as_ref().map(payload) == Some(&json!(100_001))
+        });
+        if resumed {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} records, none of task 0 with seqno 100001",
+                records.len()
+            ))
+        }
+    });
+
+    // Restarts through every worker: the plan, then the single task
+    // (forwarded to its owner when needed).
+    let (status, plan) = cluster.request(
+        1,
+        "POST",
+        &format!("/connectors/{name}/restart?includeTasks=true"),
+        &Value::Null,
+        &[202],
+        Duration::from_secs(60),
+    );
+    cluster.check(
+        plan["connector"]["state"] == json!("RESTARTING")
+            && plan["tasks"]
+                .as_array()
+                .is_some_and(|t| t.len() == 2 && t.iter().all(|t| t["state"] == "RESTARTING")),
+        || format!("restart plan: HTTP {status}: {plan}"),
+    );
+    cluster.wait_for_agreed_status(name, SETTLE, "RUNNING after the restart", running(2));
+    for via in 0..3 {
+        cluster.request(
+            via,
+            "POST",
+            &format!("/connectors/{name}/tasks/1/restart"),
+            &Value::Null,
+            &[204],
+            Duration::from_secs(60),
+        );
+    }
+    cluster.wait_for_agreed_status(name, SETTLE, "RUNNING after task restarts", running(2));
+
+    // The internal endpoint wants the session key's signature.
+    let tasks = ok(cluster.rest(0).get(&format!("/connectors/{name}/tasks")))
+        .unwrap_or_else(|e| cluster.fail(&format!("task configs: {e}")));
+    let configs: Vec<Value> = tasks
+        .as_array()
+        .map(|t| t.iter().map(|t| t["config"].clone()).collect())
+        .unwrap_or_default();
+    let body = Value::Array(configs).to_string();
+    let path = format!("/connectors/{name}/tasks");
+    let (key, algorithm) =
+        cluster.poll_until(SETTLE, "the session key in the config topic", || {
+            session_key(&bootstrap, &cluster.spec.config_topic)
+        });
+    cluster.check(algorithm == "HmacSHA256", || {
+        format!("key algorithm {algorithm}")
+    });
+    let signature = kconnect::api::data::base64::encode(&hmac_sha256(&key, body.as_bytes()));
+    for via in 0..3 {
+        let rest = cluster.rest(via);
+        let unsigned = rest.request_raw("POST", &path, &body, &[]);
+        cluster.check(
+            matches!(&unsigned, Ok((400, b)) if b["message"] == "Internal request missing required signature"),
+            || format!("unsigned via worker{via}: {unsigned:?}"),
+        );
+        let forged =
+            kconnect::api::data::base64::encode(&hmac_sha256(b"not the key", body.as_bytes()));
+        let bad = rest.request_raw(
+            "POST",
+            &path,
+            &body,
+            &[
+                ("X-Connect-Authorization", &forged),
+                ("X-Connect-Request-Signature-Algorithm", "HmacSHA256"),
+            ],
+        );
+        cluster.check(
+            matches!(&bad, Ok((403, b)) if b["message"] == "Internal request contained invalid signature."),
+            || format!("forged via worker{via}: {bad:?}"),
+        );
+        let signed = [
+            ("X-Connect-Authorization", signature.as_str()),
+            ("X-Connect-Request-Signature-Algorithm", "HmacSHA256"),
+        ];
+        cluster.poll_until(
+            SETTLE,
+            &format!("signed task configs accepted via worker{via}"),
+            || match rest.request_raw("POST", &path, &body, &signed)? {
+                (204, _) => Ok(()),
+                (s, b) => Err(format!("HTTP {s}: {b}")),
+            },
+        );
+    }
+    cluster.wait_for_agreed_status(name, SETTLE, "still RUNNING", running(2));
+}

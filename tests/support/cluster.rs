@@ -128,9 +128,24 @@ impl RestClient {
         } else {
             body.to_string()
         };
+        self.request_raw(method, path, &body, &[])
+    }
+
+    /// Sends `body` exactly as given, with extra `headers`.
+    pub fn request_raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, String> {
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+             Content-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n",
             self.addr,
             body.len()
         );

@@ -21,15 +21,11 @@ use kameo::Actor;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::api::config_def::{ConfigInfos, ConfigKeyInfo};
 use crate::api::connector::Props;
 use crate::rest::internal_request_signature as signature;
 use crate::runtime::config::connector::ConnectorConfig;
 use crate::runtime::config::worker::DistributedSettings;
-use crate::runtime::connector_offsets::{
-    modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffsets,
-    SinkGroup,
-};
+use crate::runtime::connector_offsets::SinkGroup;
 use crate::runtime::plugins::{find_connector, ConnectorFactory};
 use crate::runtime::status::{ConnectorTaskId, State, TargetState};
 use crate::runtime::storage::config::{ConfigBackingStore, KafkaConfigBackingStore};
@@ -37,20 +33,18 @@ use crate::runtime::storage::config_records::{RestartRequest, SessionKey};
 use crate::runtime::storage::config_state::{ClusterConfigState, ConfigUpdate};
 use crate::runtime::task_builder::TaskEnvironment;
 use crate::runtime::worker::{
-    ConnectorTaskConfigs, SetConnectorTarget, StartConnector, StartTask, StopAll,
-    StopAndAwaitConnector, StopAndAwaitTasks, Worker,
+    ConnectorTaskConfigs, SetConnectorTarget, StartConnector, StartTask, StopAndAwaitConnector,
+    StopAndAwaitTasks, Worker,
 };
 
 use super::coordinator::{AssignmentChange, OwnerUrls};
 use super::protocol::{ConnectProtocolCompatibility, ConnectorsAndTasks};
 use crate::runtime::herder::requests::*;
-use crate::runtime::herder::validation::{
-    config_errors_message, connector_plugin_config, no_such_connector_message,
-    validate_connector_config, validate_connector_config_with_nulls,
-};
 
 /// First wait before sending task configs to the leader again after a
 /// failure (Java's `RECONFIGURE_CONNECTOR_TASKS_BACKOFF_INITIAL_MS`).
+mod requests;
+
 const RECONFIGURE_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest such wait (Java's `RECONFIGURE_CONNECTOR_TASKS_BACKOFF_MAX_MS`).
 const RECONFIGURE_BACKOFF_MAX: Duration = Duration::from_secs(60);
@@ -68,6 +62,13 @@ struct MemberView {
     owners: OwnerUrls,
 }
 
+/// What this worker did with an assigned connector.
+#[derive(Debug, Clone, PartialEq)]
+struct ConnectorRun {
+    config: Props,
+    target: TargetState,
+}
+
 /// The distributed herder actor.
 pub struct DistributedHerder {
     worker: ActorRef<Worker>,
@@ -80,10 +81,13 @@ pub struct DistributedHerder {
     member: MemberView,
     /// What the group assigned this worker.
     assigned: ConnectorsAndTasks,
-    /// Connectors started in the worker (assigned and not STOPPED).
-    running_connectors: BTreeSet<String>,
-    /// Tasks started in the worker, with the config they run with.
-    running_tasks: BTreeMap<ConnectorTaskId, Props>,
+    /// Assigned connectors this worker has acted on, with the config and
+    /// target state it acted on (STOPPED: not started in the worker).
+    connectors: BTreeMap<String, ConnectorRun>,
+    /// Assigned tasks this worker started (or tried to), with their config.
+    tasks: BTreeMap<ConnectorTaskId, Props>,
+    /// The target state the worker's tasks of each connector were given.
+    task_targets: BTreeMap<String, TargetState>,
     /// Asks the member loop for a rebalance.
     rejoin: mpsc::UnboundedSender<()>,
     /// Stops the member loop (which then leaves the group).
@@ -121,8 +125,9 @@ impl DistributedHerder {
             snapshot,
             member: MemberView::default(),
             assigned: ConnectorsAndTasks::default(),
-            running_connectors: BTreeSet::new(),
-            running_tasks: BTreeMap::new(),
+            connectors: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            task_targets: BTreeMap::new(),
             rejoin: parts.rejoin,
             member_shutdown: parts.member_shutdown,
             member_done: Some(parts.member_done),
@@ -175,36 +180,170 @@ impl DistributedHerder {
         })
     }
 
-    // ---- running connectors and tasks -------------------------------
+    // ---- bringing what runs in line with the config and assignment ----
 
-    async fn start_connector(&mut self, name: &str) {
-        let Some(config) = self.snapshot.connector_config(name).cloned() else {
-            return;
-        };
-        let target = self.target_state(name);
-        if target == TargetState::Stopped {
+    /// Starts, stops and restarts this worker's connectors and tasks so that
+    /// they match the assignment and the config snapshot, and asks for a
+    /// rebalance when the set of connectors or tasks changed since
+    /// `previous` (Java's `tick` processing config updates). Idempotent:
+    /// whatever was missed is caught up by the next call.
+    async fn reconcile(&mut self, previous: &ClusterConfigState) {
+        if assignable(previous) != assignable(&self.snapshot) {
+            self.request_rejoin();
+        }
+        if self.member.is_leader {
+            // Statuses of what no longer exists (Java's DESTROYED).
+            for c in previous.connectors() {
+                if !self.snapshot.contains(&c) {
+                    self.env.statuses.remove_connector(&c);
+                } else if self.snapshot.task_count(&c) < previous.task_count(&c) {
+                    self.env
+                        .statuses
+                        .remove_tasks_from(&c, self.snapshot.task_count(&c));
+                }
+            }
+        }
+        let names: BTreeSet<String> = self
+            .assigned
+            .connectors
+            .iter()
+            .chain(self.connectors.keys())
+            .cloned()
+            .collect();
+        for name in names {
+            self.reconcile_connector(&name).await;
+        }
+        let ids: BTreeSet<ConnectorTaskId> = self
+            .assigned
+            .tasks
+            .iter()
+            .chain(self.tasks.keys())
+            .cloned()
+            .collect();
+        for id in ids {
+            self.reconcile_task(&id).await;
+        }
+        let with_tasks: BTreeSet<String> =
+            self.tasks.keys().map(|id| id.connector.clone()).collect();
+        for c in with_tasks {
+            let target = self.target_state(&c);
+            if self.task_targets.get(&c) != Some(&target) {
+                let _ = self
+                    .worker
+                    .ask(SetConnectorTarget {
+                        name: c.clone(),
+                        target,
+                    })
+                    .await;
+                self.task_targets.insert(c, target);
+            }
+        }
+        self.task_targets
+            .retain(|c, _| self.tasks.keys().any(|id| id.connector == *c));
+    }
+
+    async fn reconcile_connector(&mut self, name: &str) {
+        let desired = self
+            .snapshot
+            .connector_config(name)
+            .filter(|_| self.assigned.connectors.contains(name))
+            .map(|config| ConnectorRun {
+                config: config.clone(),
+                target: self.target_state(name),
+            });
+        let current = self.connectors.get(name).cloned();
+        match (current, desired) {
+            (None, None) => {}
+            (Some(_), None) => self.stop_connector(name, false).await,
+            (None, Some(want)) => self.start_connector(name, want).await,
+            (Some(have), Some(want)) if have == want => {}
+            (Some(have), Some(want)) => {
+                let config_changed = have.config != want.config;
+                match (have.target, want.target) {
+                    (_, TargetState::Stopped) => {
+                        self.stop_connector(name, false).await;
+                        self.env.statuses.put_connector(name, State::Stopped, None);
+                        self.connectors.insert(name.to_string(), want);
+                    }
+                    (TargetState::Stopped, _) => self.start_connector(name, want).await,
+                    _ if config_changed => {
+                        tracing::info!(
+                            connector = name,
+                            "connector config changed; restarting the connector"
+                        );
+                        self.stop_connector(name, false).await;
+                        self.start_connector(name, want).await;
+                    }
+                    (_, target) => {
+                        let state = if target == TargetState::Paused {
+                            State::Paused
+                        } else {
+                            State::Running
+                        };
+                        self.env.statuses.put_connector(name, state, None);
+                        self.connectors.insert(name.to_string(), want);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn reconcile_task(&mut self, id: &ConnectorTaskId) {
+        let c = &id.connector;
+        let desired = self
+            .snapshot
+            .task_config(id)
+            .filter(|_| {
+                self.assigned.tasks.contains(id)
+                    && self.target_state(c) != TargetState::Stopped
+                    && !self.snapshot.is_inconsistent(c)
+                    && id.task < self.snapshot.task_count(c)
+            })
+            .cloned();
+        match (self.tasks.get(id).cloned(), desired) {
+            (Some(_), None) => self.stop_tasks(vec![id.clone()], false).await,
+            (Some(have), Some(want)) if have != want => {
+                tracing::info!(task = %id, "task config changed; restarting the task");
+                self.stop_tasks(vec![id.clone()], false).await;
+                self.start_task(id, want).await;
+            }
+            (None, Some(want)) => self.start_task(id, want).await,
+            _ => {}
+        }
+    }
+
+    /// Starts a connector (or notes it STOPPED) and, once it runs, has its
+    /// task configs generated.
+    async fn start_connector(&mut self, name: &str, run: ConnectorRun) {
+        if run.target == TargetState::Stopped {
             self.env.statuses.put_connector(name, State::Stopped, None);
+            self.connectors.insert(name.to_string(), run);
             return;
         }
         let started = self
             .worker
             .ask(StartConnector {
                 name: name.to_string(),
-                config,
-                target,
+                config: run.config.clone(),
+                target: run.target,
             })
             .await
             .unwrap_or(false);
+        // Noted even when it failed: it stays FAILED until restarted or
+        // reconfigured, as in Java.
+        self.connectors.insert(name.to_string(), run);
         if started {
-            self.running_connectors.insert(name.to_string());
             self.reconfigure_connector(name).await;
         }
     }
 
-    /// Stops a connector this worker runs; `unassigned` writes its
-    /// UNASSIGNED status (a rebalance moved it; not on delete or stop).
+    /// Stops a connector; `unassigned` writes its UNASSIGNED status (a
+    /// rebalance moved it; not on delete or stop).
     async fn stop_connector(&mut self, name: &str, unassigned: bool) {
-        if self.running_connectors.remove(name) {
+        let Some(run) = self.connectors.remove(name) else {
+            return;
+        };
+        if run.target != TargetState::Stopped {
             if let Err(e) = self
                 .worker
                 .ask(StopAndAwaitConnector(name.to_string()))
@@ -220,18 +359,11 @@ impl DistributedHerder {
         }
     }
 
-    async fn start_task(&mut self, id: &ConnectorTaskId) {
-        let (Some(config), Some(props)) = (
-            self.snapshot.connector_config(&id.connector).cloned(),
-            self.snapshot.task_config(id).cloned(),
-        ) else {
-            tracing::warn!(task = %id, "assigned a task with no config; not starting it");
+    async fn start_task(&mut self, id: &ConnectorTaskId, props: Props) {
+        let Some(config) = self.snapshot.connector_config(&id.connector).cloned() else {
             return;
         };
         let target = self.target_state(&id.connector);
-        if target == TargetState::Stopped {
-            return;
-        }
         let start = StartTask {
             id: id.clone(),
             config,
@@ -240,9 +372,10 @@ impl DistributedHerder {
         };
         if let Err(e) = self.worker.ask(start).await {
             tracing::error!(task = %id, error = %e, "the worker did not start a task");
-            return;
         }
-        self.running_tasks.insert(id.clone(), props);
+        // Noted even when it failed to start (FAILED until restarted).
+        self.tasks.insert(id.clone(), props);
+        self.task_targets.insert(id.connector.clone(), target);
     }
 
     /// Stops tasks (each commits its offsets first); `unassigned` writes
@@ -250,7 +383,7 @@ impl DistributedHerder {
     async fn stop_tasks(&mut self, ids: Vec<ConnectorTaskId>, unassigned: bool) {
         let ids: Vec<ConnectorTaskId> = ids
             .into_iter()
-            .filter(|id| self.running_tasks.remove(id).is_some())
+            .filter(|id| self.tasks.remove(id).is_some())
             .collect();
         if ids.is_empty() {
             return;
@@ -268,14 +401,6 @@ impl DistributedHerder {
         }
     }
 
-    fn running_tasks_of(&self, connector: &str) -> Vec<ConnectorTaskId> {
-        self.running_tasks
-            .keys()
-            .filter(|id| id.connector == connector)
-            .cloned()
-            .collect()
-    }
-
     /// Stops what the group took away.
     async fn revoke(&mut self, revoked: &ConnectorsAndTasks) {
         self.stop_tasks(revoked.tasks.iter().cloned().collect(), true)
@@ -290,15 +415,13 @@ impl DistributedHerder {
     /// from the committed ones, has the leader write them (Java's
     /// `reconfigureConnectorTasksWithRetry`).
     async fn reconfigure_connector(&mut self, name: &str) {
-        if !self.running_connectors.contains(name) {
-            return;
-        }
-        let Some(config) = self.snapshot.connector_config(name).cloned() else {
+        let Some(run) = self.connectors.get(name) else {
             return;
         };
-        if self.target_state(name) == TargetState::Stopped {
+        if run.target == TargetState::Stopped {
             return;
         }
+        let config = run.config.clone();
         let generated = match self.generate_task_configs(name, &config).await {
             Ok(t) => t,
             Err(e) => {
@@ -434,44 +557,6 @@ impl DistributedHerder {
     async fn on_config_update(&mut self, update: ConfigUpdate) {
         let previous = std::mem::replace(&mut self.snapshot, self.config_store.snapshot());
         match update {
-            ConfigUpdate::ConnectorConfigUpdated(name) => {
-                if !previous.contains(&name) {
-                    // A new connector: the leader assigns it.
-                    self.request_rejoin();
-                } else if self.assigned.connectors.contains(&name)
-                    && previous.connector_config(&name) != self.snapshot.connector_config(&name)
-                {
-                    tracing::info!(connector = %name, "connector config changed; restarting the connector");
-                    self.stop_connector(&name, false).await;
-                    self.start_connector(&name).await;
-                }
-            }
-            ConfigUpdate::ConnectorConfigRemoved(name) => {
-                let tasks = self.running_tasks_of(&name);
-                self.stop_tasks(tasks, false).await;
-                self.stop_connector(&name, false).await;
-                if self.member.is_leader {
-                    self.env.statuses.remove_connector(&name);
-                }
-                self.request_rejoin();
-            }
-            ConfigUpdate::TasksCommitted(_) => {
-                // Every connector whose committed tasks changed (an empty
-                // commit names no task, only its connector changed).
-                let changed: BTreeSet<String> = previous
-                    .connectors()
-                    .into_iter()
-                    .chain(self.snapshot.connectors())
-                    .filter(|c| {
-                        previous.tasks(c) != self.snapshot.tasks(c)
-                            || previous.all_task_configs(c) != self.snapshot.all_task_configs(c)
-                    })
-                    .collect();
-                for c in changed {
-                    self.on_tasks_committed(&c, &previous).await;
-                }
-            }
-            ConfigUpdate::TargetStateChanged(name) => self.on_target_state(&name, &previous).await,
             ConfigUpdate::RestartRequested(request) => self.on_restart_request(&request).await,
             ConfigUpdate::SessionKeyChanged(key) => self.session_key = Some(key),
             ConfigUpdate::LoggerLevel { namespace, level } => {
@@ -479,89 +564,12 @@ impl DistributedHerder {
                     crate::runtime::loggers::Loggers::global().set_level(&namespace, level);
                 }
             }
+            ConfigUpdate::ConnectorConfigUpdated(_)
+            | ConfigUpdate::ConnectorConfigRemoved(_)
+            | ConfigUpdate::TasksCommitted(_)
+            | ConfigUpdate::TargetStateChanged(_) => {}
         }
-    }
-
-    async fn on_tasks_committed(&mut self, connector: &str, previous: &ClusterConfigState) {
-        let count = self.snapshot.task_count(connector);
-        if self.member.is_leader {
-            // Statuses of tasks that no longer exist (Java's DESTROYED).
-            self.env.statuses.remove_tasks_from(connector, count);
-        }
-        // Tasks this worker was given whose config changed restart in
-        // place, those that are gone stop, those that had none start.
-        let mine: BTreeSet<ConnectorTaskId> = self
-            .running_tasks_of(connector)
-            .into_iter()
-            .chain(
-                self.assigned
-                    .tasks
-                    .iter()
-                    .filter(|id| id.connector == connector)
-                    .cloned(),
-            )
-            .collect();
-        for id in mine {
-            let new = self
-                .snapshot
-                .task_config(&id)
-                .filter(|_| id.task < count)
-                .cloned();
-            let running = self.running_tasks.get(&id).cloned();
-            match (running, new) {
-                (Some(_), None) => self.stop_tasks(vec![id], false).await,
-                (Some(old), Some(new)) if old != new => {
-                    tracing::info!(task = %id, "task config changed; restarting the task");
-                    self.stop_tasks(vec![id.clone()], false).await;
-                    self.start_task(&id).await;
-                }
-                (None, Some(_)) => self.start_task(&id).await,
-                _ => {}
-            }
-        }
-        if previous.tasks(connector) != self.snapshot.tasks(connector) {
-            self.request_rejoin();
-        }
-    }
-
-    async fn on_target_state(&mut self, name: &str, previous: &ClusterConfigState) {
-        let target = self.target_state(name);
-        let before = previous.target_state(name).unwrap_or(TargetState::Started);
-        if target == before && previous.contains(name) {
-            return;
-        }
-        match target {
-            TargetState::Stopped => {
-                let tasks = self.running_tasks_of(name);
-                self.stop_tasks(tasks, false).await;
-                if self.assigned.connectors.contains(name) {
-                    self.stop_connector(name, false).await;
-                    self.env.statuses.put_connector(name, State::Stopped, None);
-                }
-            }
-            _ => {
-                let _ = self
-                    .worker
-                    .ask(SetConnectorTarget {
-                        name: name.to_string(),
-                        target,
-                    })
-                    .await;
-                if self.assigned.connectors.contains(name) {
-                    if self.running_connectors.contains(name) {
-                        let state = if target == TargetState::Paused {
-                            State::Paused
-                        } else {
-                            State::Running
-                        };
-                        self.env.statuses.put_connector(name, state, None);
-                    } else {
-                        // Was STOPPED: start it; it regenerates its tasks.
-                        self.start_connector(name).await;
-                    }
-                }
-            }
-        }
+        self.reconcile(&previous).await;
     }
 
     /// Restarts what this worker runs of a restart request (Java's
@@ -571,26 +579,15 @@ impl DistributedHerder {
         if !self.snapshot.contains(name) {
             return;
         }
-        let connector_failed = self
-            .env
-            .statuses
-            .connector(name)
-            .is_some_and(|s| s.state == State::Failed);
-        let restart_connector =
-            self.assigned.connectors.contains(name) && (!request.only_failed || connector_failed);
+        let failed =
+            |s: Option<crate::runtime::status::Status>| s.is_some_and(|s| s.state == State::Failed);
+        let restart_connector = self.connectors.contains_key(name)
+            && (!request.only_failed || failed(self.env.statuses.connector(name)));
         let tasks: Vec<ConnectorTaskId> = if request.include_tasks {
-            self.assigned
-                .tasks
-                .iter()
+            self.tasks
+                .keys()
                 .filter(|id| id.connector == *name)
-                .filter(|id| {
-                    !request.only_failed
-                        || self
-                            .env
-                            .statuses
-                            .task(id)
-                            .is_some_and(|s| s.state == State::Failed)
-                })
+                .filter(|id| !request.only_failed || failed(self.env.statuses.task(id)))
                 .cloned()
                 .collect()
         } else {
@@ -605,12 +602,24 @@ impl DistributedHerder {
             self.env.statuses.put_task(id, State::Restarting, None);
         }
         if restart_connector {
-            self.stop_connector(name, false).await;
-            self.start_connector(name).await;
+            self.restart_connector(name).await;
         }
         for id in tasks {
+            self.restart_task(&id).await;
+        }
+    }
+
+    async fn restart_connector(&mut self, name: &str) {
+        if let Some(run) = self.connectors.get(name).cloned() {
+            self.stop_connector(name, false).await;
+            self.start_connector(name, run).await;
+        }
+    }
+
+    async fn restart_task(&mut self, id: &ConnectorTaskId) {
+        if let Some(props) = self.tasks.get(id).cloned() {
             self.stop_tasks(vec![id.clone()], false).await;
-            self.start_task(&id).await;
+            self.start_task(id, props).await;
         }
     }
 
@@ -693,6 +702,18 @@ impl DistributedHerder {
     }
 }
 
+/// What the assignors distribute: each connector with its task count.
+fn assignable(state: &ClusterConfigState) -> BTreeMap<String, usize> {
+    state
+        .connectors()
+        .into_iter()
+        .map(|c| {
+            let n = state.tasks(&c).len();
+            (c, n)
+        })
+        .collect()
+}
+
 fn connector_type(config: &Props) -> String {
     config
         .get("connector.class")
@@ -745,51 +766,41 @@ impl Message<Rebalanced> for DistributedHerder {
             owners: msg.owners,
         };
         self.status_store.set_generation(change.generation);
-        let behind = change.assignment.config_offset > self.snapshot.offset;
-        if change.assignment.failed() || behind {
+        if change.assignment.failed() || change.assignment.config_offset > self.snapshot.offset {
             // Java's CONFIG_MISMATCH handling: read the config topic to its
             // end before acting (or rejoining).
             let timeout = Duration::from_millis(self.settings.worker_sync_timeout_ms.max(0) as u64);
             if let Err(e) = self.config_store.refresh(timeout).await {
                 tracing::warn!(error = %e, "could not read the config topic to its end");
             }
-            self.snapshot = self.config_store.snapshot();
         }
+        let previous = std::mem::replace(&mut self.snapshot, self.config_store.snapshot());
         if change.assignment.failed() {
             tracing::info!(
                 generation = change.generation,
                 "the leader's config was behind ours (CONFIG_MISMATCH); rejoining"
             );
-            return;
-        }
-        tracing::info!(
-            generation = change.generation,
-            leader = self.member.is_leader,
-            assigned = ?change.assigned,
-            revoked = ?change.revoked,
-            "joined the Connect group"
-        );
-        self.revoke(&change.revoked).await;
-        self.assigned = change.running.clone();
-        self.ensure_session_key().await;
-        for c in &change.assigned.connectors {
-            if !self.running_connectors.contains(c) {
-                self.start_connector(c).await;
-            }
-        }
-        for id in &change.assigned.tasks {
-            if !self.running_tasks.contains_key(id) {
-                self.start_task(id).await;
-            }
-        }
-        if self.member.is_leader {
-            // Statuses of connectors deleted while no one led.
-            for c in self.status_store.connectors() {
-                if !self.snapshot.contains(&c) {
-                    self.env.statuses.remove_connector(&c);
+        } else {
+            tracing::info!(
+                generation = change.generation,
+                leader = self.member.is_leader,
+                assigned = ?change.assigned,
+                revoked = ?change.revoked,
+                "joined the Connect group"
+            );
+            self.revoke(&change.revoked).await;
+            self.assigned = change.running.clone();
+            self.ensure_session_key().await;
+            if self.member.is_leader {
+                // Statuses of connectors deleted while no one led.
+                for c in self.status_store.connectors() {
+                    if !self.snapshot.contains(&c) {
+                        self.env.statuses.remove_connector(&c);
+                    }
                 }
             }
         }
+        self.reconcile(&previous).await;
     }
 }
 
@@ -816,415 +827,8 @@ impl Message<TaskConfigsSent> for DistributedHerder {
     async fn handle(&mut self, msg: TaskConfigsSent, _ctx: &mut Context<Self, ()>) {
         if msg.ok {
             self.reconfigure_attempts.remove(&msg.connector);
-        } else if self.running_connectors.contains(&msg.connector) {
+        } else if self.connectors.contains_key(&msg.connector) {
             self.retry_reconfigure(&msg.connector);
-        }
-    }
-}
-
-// ---- the herder requests ------------------------------------------------
-
-impl Message<PutConnectorConfig> for DistributedHerder {
-    type Reply = Result<(bool, ConnectorInfo), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: PutConnectorConfig,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        let mut config = msg.config;
-        config
-            .entry("name".to_string())
-            .or_insert_with(|| msg.name.clone());
-        let infos = validate_connector_config(&config)?;
-        if let Some(message) = config_errors_message(&infos) {
-            return Err(HerderError::BadRequest(message));
-        }
-        self.require_leader("Only the leader can set connector configs.")?;
-        let exists = self.snapshot.contains(&msg.name);
-        if exists && !msg.allow_replace {
-            return Err(HerderError::AlreadyExists(msg.name));
-        }
-        let initial = (!exists).then_some(msg.initial_state);
-        self.config_store
-            .put_connector_config(&msg.name, &config, initial)
-            .await
-            .map_err(|e| HerderError::Internal(e.to_string()))?;
-        self.snapshot = self.config_store.snapshot();
-        Ok((!exists, self.info(&msg.name)?))
-    }
-}
-
-impl Message<DeleteConnector> for DistributedHerder {
-    type Reply = Result<(), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: DeleteConnector,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.require_leader("Only the leader can delete connector configs.")?;
-        self.require_connector(&msg.0)?;
-        self.config_store
-            .remove_connector_config(&msg.0)
-            .await
-            .map_err(|e| HerderError::Internal(e.to_string()))?;
-        Ok(())
-    }
-}
-
-impl Message<ListConnectors> for DistributedHerder {
-    type Reply = Vec<String>;
-
-    async fn handle(
-        &mut self,
-        _msg: ListConnectors,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.snapshot.connectors()
-    }
-}
-
-impl Message<GetConnectorInfo> for DistributedHerder {
-    type Reply = Result<ConnectorInfo, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: GetConnectorInfo,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.info(&msg.0)
-    }
-}
-
-impl Message<GetTaskConfigs> for DistributedHerder {
-    type Reply = Result<Vec<(ConnectorTaskId, Props)>, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: GetTaskConfigs,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.require_connector(&msg.0)?;
-        Ok(self
-            .snapshot
-            .tasks(&msg.0)
-            .into_iter()
-            .filter_map(|id| {
-                let props = self.snapshot.task_config(&id)?.clone();
-                Some((id, props))
-            })
-            .collect())
-    }
-}
-
-impl Message<GetConnectorStatus> for DistributedHerder {
-    type Reply = Result<ConnectorStateInfo, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: GetConnectorStatus,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        let config = self.require_connector(&msg.0)?.clone();
-        let statuses = &self.env.statuses;
-        let connector = statuses
-            .connector(&msg.0)
-            .ok_or_else(|| HerderError::NotFound(msg.0.clone()))?;
-        Ok(ConnectorStateInfo {
-            name: msg.0.clone(),
-            connector,
-            tasks: statuses
-                .tasks_of(&msg.0)
-                .into_iter()
-                .map(|(id, s)| (id.task, s))
-                .collect(),
-            type_: connector_type(&config),
-        })
-    }
-}
-
-impl Message<SetTargetState> for DistributedHerder {
-    type Reply = Result<(), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: SetTargetState,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.require_connector(&msg.name)?;
-        if msg.target == TargetState::Stopped {
-            // Java's `stopConnector`: the target state, then no tasks.
-            self.require_leader("Only the leader can stop connectors.")?;
-            self.config_store
-                .put_target_state(&msg.name, TargetState::Stopped)
-                .await
-                .map_err(|e| HerderError::Internal(e.to_string()))?;
-            self.config_store
-                .put_task_configs(&msg.name, &[])
-                .await
-                .map_err(|e| HerderError::Internal(e.to_string()))?;
-        } else {
-            // Pause and resume are written by whichever worker is asked.
-            self.config_store
-                .put_target_state(&msg.name, msg.target)
-                .await
-                .map_err(|e| HerderError::Internal(e.to_string()))?;
-        }
-        Ok(())
-    }
-}
-
-impl Message<RestartConnector> for DistributedHerder {
-    type Reply = Result<(), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: RestartConnector,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.require_connector(&msg.name)?;
-        self.require_leader("Only the leader can process restart requests.")?;
-        let request = RestartRequest {
-            connector: msg.name,
-            only_failed: msg.only_failed,
-            include_tasks: msg.include_tasks,
-        };
-        self.config_store
-            .put_restart_request(&request)
-            .await
-            .map_err(|e| HerderError::Internal(e.to_string()))
-    }
-}
-
-impl Message<RestartTask> for DistributedHerder {
-    type Reply = Result<(), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: RestartTask,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        let id = msg.0;
-        self.require_connector(&id.connector)?;
-        if self.snapshot.task_config(&id).is_none()
-            || id.task >= self.snapshot.task_count(&id.connector)
-        {
-            return Err(HerderError::NotFound(format!("Task {id}")));
-        }
-        if self.assigned.tasks.contains(&id) {
-            self.stop_tasks(vec![id.clone()], false).await;
-            self.start_task(&id).await;
-            return Ok(());
-        }
-        let message = "Cannot restart task since it is not assigned to this member".to_string();
-        if self.member.is_leader {
-            return Err(HerderError::RequestTarget {
-                message,
-                url: self.member.owners.tasks.get(&id).cloned(),
-            });
-        }
-        Err(HerderError::RequestTarget {
-            message,
-            url: self.member.leader_url.clone(),
-        })
-    }
-}
-
-impl Message<Reconfigure> for DistributedHerder {
-    type Reply = ();
-
-    async fn handle(
-        &mut self,
-        msg: Reconfigure,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.reconfigure_connector(&msg.0).await;
-    }
-}
-
-impl Message<PutTaskConfigs> for DistributedHerder {
-    type Reply = Result<(), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: PutTaskConfigs,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        self.check_signature(msg.signature.as_ref())?;
-        self.require_leader("Only the leader may write task configurations.")?;
-        self.require_connector(&msg.connector)?;
-        self.config_store
-            .put_task_configs(&msg.connector, &msg.configs)
-            .await
-            .map_err(|e| HerderError::Internal(e.to_string()))?;
-        self.snapshot = self.config_store.snapshot();
-        Ok(())
-    }
-}
-
-impl Message<ValidateConnectorConfig> for DistributedHerder {
-    type Reply = Result<ConfigInfos, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: ValidateConnectorConfig,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        validate_connector_config_with_nulls(&msg.config, &msg.null_keys)
-    }
-}
-
-impl Message<GetConnectorPluginConfig> for DistributedHerder {
-    type Reply = Result<Vec<ConfigKeyInfo>, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: GetConnectorPluginConfig,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        connector_plugin_config(&msg.0)
-    }
-}
-
-impl Message<GetConnectorOffsets> for DistributedHerder {
-    type Reply = Result<HerderWork<ConnectorOffsets>, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: GetConnectorOffsets,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        let name = msg.0;
-        let config = self.require_connector(&name)?.clone();
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = find_connector(&class)
-            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
-        match plugin.factory {
-            ConnectorFactory::Source(_) => {
-                let offsets = self.env.offsets.clone();
-                Ok(Box::pin(async move {
-                    offsets.refresh().await.map_err(HerderError::Internal)?;
-                    Ok(source_offsets(&*offsets, &name))
-                }))
-            }
-            ConnectorFactory::Sink(_) => {
-                let group = self.sink_group(&name, &config);
-                Ok(Box::pin(async move { sink_offsets(&group, &name).await }))
-            }
-        }
-    }
-}
-
-impl Message<ModifyConnectorOffsets> for DistributedHerder {
-    type Reply = Result<HerderWork<String>, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: ModifyConnectorOffsets,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        let name = msg.name;
-        self.require_connector(&name)?;
-        self.require_leader("Only the leader can process external offsets modification requests")?;
-        let timeout = Duration::from_millis(self.settings.worker_sync_timeout_ms.max(0) as u64);
-        self.config_store.refresh(timeout).await.map_err(|e| {
-            HerderError::Internal(format!("Failed to read to end of config topic: {e}"))
-        })?;
-        self.snapshot = self.config_store.snapshot();
-        let config = self.require_connector(&name)?.clone();
-        if self.target_state(&name) != TargetState::Stopped || self.snapshot.task_count(&name) != 0
-        {
-            return Err(HerderError::BadRequest(format!(
-                "Connectors must be in the STOPPED state before their offsets can be modified. \
-                 This can be done for the specified connector by issuing a 'PUT' request to the \
-                 '/connectors/{name}/stop' endpoint"
-            )));
-        }
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = find_connector(&class)
-            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
-        match plugin.factory {
-            ConnectorFactory::Source(make) => Ok(modify_source_offsets(
-                &*self.env.offsets,
-                &name,
-                &*make(),
-                &config,
-                msg.offsets,
-            )),
-            ConnectorFactory::Sink(make) => {
-                let group = self.sink_group(&name, &config);
-                Ok(Box::pin(async move {
-                    modify_sink_offsets(&group, &name, make, &config, msg.offsets).await
-                }))
-            }
-        }
-    }
-}
-
-impl Message<GetConnectorActiveTopics> for DistributedHerder {
-    type Reply = Result<Vec<String>, HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: GetConnectorActiveTopics,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        if !self.env.config.topic_tracking_enable {
-            return Err(HerderError::Forbidden("Topic tracking is disabled.".into()));
-        }
-        Ok(self.env.statuses.topics(&msg.0))
-    }
-}
-
-impl Message<ResetConnectorActiveTopics> for DistributedHerder {
-    type Reply = Result<(), HerderError>;
-
-    async fn handle(
-        &mut self,
-        msg: ResetConnectorActiveTopics,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        if !self.env.config.topic_tracking_enable {
-            return Err(HerderError::Forbidden("Topic tracking is disabled.".into()));
-        }
-        if !self.env.config.topic_tracking_allow_reset {
-            return Err(HerderError::Forbidden(
-                "Topic tracking reset is disabled.".into(),
-            ));
-        }
-        self.env.statuses.reset_topics(&msg.0);
-        Ok(())
-    }
-}
-
-/// Graceful stop: every task stops (committing offsets), then the worker
-/// leaves the group so the others take over at once.
-impl Message<Shutdown> for DistributedHerder {
-    type Reply = ();
-
-    async fn handle(
-        &mut self,
-        _msg: Shutdown,
-        _ctx: &mut Context<Self, Self::Reply>,
-    ) -> Self::Reply {
-        let tasks: Vec<ConnectorTaskId> = self.running_tasks.keys().cloned().collect();
-        self.stop_tasks(tasks, true).await;
-        let connectors: Vec<String> = self.running_connectors.iter().cloned().collect();
-        for c in connectors {
-            self.stop_connector(&c, true).await;
-        }
-        if let Err(e) = self.worker.ask(StopAll).await {
-            tracing::error!(error = %e, "the worker did not stop");
-        }
-        let _ = self.worker.stop_gracefully().await;
-        self.worker.wait_for_shutdown().await;
-        self.member_shutdown.cancel();
-        if let Some(done) = self.member_done.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(30), done).await;
-        }
-        if let Err(e) = self.status_store.flush().await {
-            tracing::warn!(error = %e, "flushing statuses failed");
         }
     }
 }
