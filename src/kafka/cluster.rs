@@ -289,16 +289,21 @@ impl Cluster {
         if let Some(m) = self.live_connection(id) {
             return Ok(m);
         }
-        let addr = match self.snapshot().brokers.get(&id) {
-            Some(a) => a.clone(),
-            None => {
-                let md = self.refresh().await?;
-                md.brokers.get(&id).cloned().ok_or_else(|| {
-                    Error::Other(format!("broker {id} is not in the cluster metadata"))
-                })?
-            }
-        };
+        let addr = self.broker_address(id).await?;
         self.connect_broker(id, &addr).await
+    }
+
+    /// `host:port` of broker `id` (refreshing metadata when unknown), for
+    /// clients that open connections of their own.
+    pub async fn broker_address(&self, id: i32) -> Result<String> {
+        if let Some(a) = self.snapshot().brokers.get(&id) {
+            return Ok(a.clone());
+        }
+        let md = self.refresh().await?;
+        md.brokers
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::Other(format!("broker {id} is not in the cluster metadata")))
     }
 
     /// Opens (or reuses) the connection to broker `id` at `addr`. Never

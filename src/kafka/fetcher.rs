@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::kafka::messenger::Messenger;
 use bytes::Bytes;
 use kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use kafka_protocol::messages::list_offsets_request::{ListOffsetsPartition, ListOffsetsTopic};
@@ -112,6 +113,46 @@ pub struct Consumer {
     yield_before_rebalance: bool,
     /// Whether `poll` already returned for the pending rebalance.
     rebalance_yielded: bool,
+    /// This consumer's own connections for fetches.
+    fetch_connections: FetchConnections,
+}
+
+/// A consumer's own connections for its fetches, one per broker, as each
+/// Java consumer has its own sockets: the broker answers one request per
+/// connection at a time, so a Fetch waiting `fetch.max.wait.ms` for data
+/// must not hold up other clients sharing the cluster's connection (a
+/// producer, a group heartbeat) or another consumer's fetches.
+#[derive(Clone, Default)]
+struct FetchConnections(Arc<std::sync::Mutex<HashMap<i32, Arc<Messenger>>>>);
+
+impl FetchConnections {
+    async fn get(&self, cluster: &Cluster, broker: i32) -> Result<Arc<Messenger>> {
+        if let Some(m) = self.live(broker) {
+            return Ok(m);
+        }
+        let addr = cluster.broker_address(broker).await?;
+        let m = Messenger::connect(&addr, cluster.config().connection.clone()).await?;
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(broker, m.clone());
+        Ok(m)
+    }
+
+    fn live(&self, broker: i32) -> Option<Arc<Messenger>> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&broker)
+            .filter(|m| !m.is_closed())
+            .cloned()
+    }
+
+    fn close_all(&self) {
+        for (_, m) in self.0.lock().unwrap_or_else(|e| e.into_inner()).drain() {
+            m.close("the consumer closed");
+        }
+    }
 }
 
 impl Consumer {
@@ -140,6 +181,7 @@ impl Consumer {
             topic_names: HashMap::new(),
             yield_before_rebalance: false,
             rebalance_yielded: false,
+            fetch_connections: FetchConnections::default(),
         }
     }
 
@@ -341,6 +383,7 @@ impl Consumer {
         }
         self.assignment.clear();
         self.buffered.clear();
+        self.fetch_connections.close_all();
     }
 
     /// Returns fetched records, waiting up to `timeout` for some. Takes care
@@ -439,8 +482,9 @@ impl Consumer {
         Ok(())
     }
 
-    /// Gives a position to partitions that have none, by the reset policy.
-    async fn resolve_positions(&mut self) -> Result<()> {
+    /// Gives a position to partitions that have none, by the reset policy
+    /// (what Java's `position()` does before answering).
+    pub async fn resolve_positions(&mut self) -> Result<()> {
         let missing: Vec<TopicPartition> = self
             .assignment
             .iter()
@@ -529,9 +573,11 @@ impl Consumer {
             let tx = self.results_tx.clone();
             let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
             let check_crcs = self.config.check_crcs;
+            let connections = self.fetch_connections.clone();
             tokio::spawn(async move {
                 let result = fetch_once(
                     &cluster,
+                    &connections,
                     broker,
                     request,
                     partitions,
@@ -635,6 +681,7 @@ impl Consumer {
 /// Sends one Fetch and decodes every partition's records.
 async fn fetch_once(
     cluster: &Cluster,
+    connections: &FetchConnections,
     broker: i32,
     request: FetchRequest,
     partitions: Vec<(TopicPartition, i64)>,
@@ -642,7 +689,7 @@ async fn fetch_once(
     check_crcs: bool,
 ) -> FetchResult {
     let response = async {
-        let messenger = cluster.broker(broker).await?;
+        let messenger = connections.get(cluster, broker).await?;
         let resp = messenger.request(&request).await?;
         messenger.note_throttle(resp.throttle_time_ms);
         ErrorCode::check(resp.error_code, || format!("Fetch from broker {broker}"))?;

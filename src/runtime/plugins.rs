@@ -100,6 +100,16 @@ pub fn connector_plugins() -> Vec<ConnectorPlugin> {
 }
 
 /// Finds a connector by class name or alias.
+/// The Java name of a connector class's task class, as Java's connectors
+/// name theirs (`...FileStreamSinkConnector` -> `...FileStreamSinkTask`):
+/// the `task.class` of task configs and the class error reports name.
+pub fn task_class_name(connector_class: &str) -> String {
+    match connector_class.strip_suffix("Connector") {
+        Some(base) => format!("{base}Task"),
+        None => connector_class.to_string(),
+    }
+}
+
 pub fn find_connector(name: &str) -> Option<ConnectorPlugin> {
     let name = name.trim();
     connector_plugins().into_iter().find(|p| {

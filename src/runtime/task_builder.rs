@@ -183,7 +183,13 @@ impl TaskEnvironment {
             .error_operator(&id, connector, &parsed.common.errors, dlq)
             .await?;
         let reporting = parsed.enable_errant_record_reporter();
-        let task_class = task_class_name(connector);
+        let class = connector
+            .get("connector.class")
+            .map(|c| c.trim())
+            .unwrap_or("");
+        let task_class = super::plugins::task_class_name(
+            super::plugins::find_connector(class).map_or(class, |p| p.class),
+        );
         let mut props = self.client_props("consumer.", connector, "consumer.override.");
         props
             .entry("group.id".to_string())
@@ -267,18 +273,4 @@ fn source_dlq_settings(connector: &Props) -> Result<Option<DeadLetterQueueSettin
         replication_factor,
         context_headers,
     }))
-}
-
-/// The Java name of a connector's task class, as error reports name it
-/// (`...FileStreamSinkConnector` -> `...FileStreamSinkTask`).
-fn task_class_name(connector: &Props) -> String {
-    let class = connector
-        .get("connector.class")
-        .map(|c| c.trim())
-        .unwrap_or("");
-    let class = super::plugins::find_connector(class).map_or(class, |p| p.class);
-    match class.strip_suffix("Connector") {
-        Some(base) => format!("{base}Task"),
-        None => class.to_string(),
-    }
 }

@@ -16,8 +16,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::api::connector::{ConnectorContext, Props};
 use crate::api::error::ConnectError;
 
+use super::config::connector::ConnectorConfig;
 use super::config::provider::{transform, ConfigProviders};
-use super::plugins::{find_connector, ConnectorFactory, ConnectorPlugin};
+use super::plugins::{find_connector, task_class_name, ConnectorFactory, ConnectorPlugin};
 use super::status::{ConnectorTaskId, State, StatusStore, TargetState};
 use super::task_builder::{TaskEnvironment, TaskLoopFactory};
 use super::worker_connector::{
@@ -261,11 +262,13 @@ impl Message<StartConnector> for Worker {
 }
 
 /// The task configs a started connector wants (Java's
-/// `Worker.connectorTaskConfigs`).
+/// `Worker.connectorTaskConfigs`): at most its `tasks.max`, each with
+/// `task.class` (and a sink's `topics` / `topics.regex`) added as Java adds
+/// them, so that a Java worker can start them from the config topic.
 pub struct ConnectorTaskConfigs {
     pub name: String,
-    pub max_tasks: usize,
-    pub enforce: bool,
+    /// The connector's config.
+    pub config: Props,
 }
 
 impl Message<ConnectorTaskConfigs> for Worker {
@@ -276,14 +279,16 @@ impl Message<ConnectorTaskConfigs> for Worker {
         msg: ConnectorTaskConfigs,
         _ctx: &mut Context<Self, Self::Reply>,
     ) -> Self::Reply {
+        let parsed = ConnectorConfig::new(msg.config.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .map_err(|e| ConnectError::fatal(e.to_string()))?;
         let connector = self
             .connectors
             .get(&msg.name)
             .ok_or_else(|| ConnectError::fatal(format!("connector {} is not running", msg.name)))?;
-        connector
+        let configs = connector
             .ask(GenerateTaskConfigs {
-                max_tasks: msg.max_tasks,
-                enforce: msg.enforce,
+                max_tasks: parsed.tasks_max.max(1) as usize,
+                enforce: parsed.tasks_max_enforce,
             })
             .await
             .map_err(|e| match e {
@@ -292,8 +297,58 @@ impl Message<ConnectorTaskConfigs> for Worker {
                     "asking connector {} for task configs: {other}",
                     msg.name
                 )),
+            })?;
+        let plugin = connector_plugin(&msg.config)?;
+        let task_class = task_class_name(plugin.class);
+        let sink = matches!(plugin.factory, ConnectorFactory::Sink(_));
+        let setting = |key: &str| {
+            msg.config
+                .get(key)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let topics = setting("topics").map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let topics_regex = setting("topics.regex");
+        Ok(configs
+            .into_iter()
+            .map(|mut task| {
+                task.insert("task.class".to_string(), task_class.clone());
+                if sink {
+                    if let Some(t) = topics.clone().filter(|t| !t.is_empty()) {
+                        task.insert("topics".to_string(), t);
+                    }
+                    if let Some(r) = topics_regex.clone() {
+                        task.insert("topics.regex".to_string(), r);
+                    }
+                }
+                task
             })
+            .collect())
     }
+}
+
+/// Asks `worker` for a connector's task configs; the error as text.
+pub async fn connector_task_configs(
+    worker: &ActorRef<Worker>,
+    name: &str,
+    config: &Props,
+) -> Result<Vec<Props>, String> {
+    worker
+        .ask(ConnectorTaskConfigs {
+            name: name.to_string(),
+            config: config.clone(),
+        })
+        .await
+        .map_err(|e| match e {
+            kameo::error::SendError::HandlerError(e) => e.to_string(),
+            other => other.to_string(),
+        })
 }
 
 /// Stops a connector instance (its tasks are stopped separately).

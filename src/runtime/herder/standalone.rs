@@ -13,7 +13,6 @@ use crate::api::config_def::{ConfigInfos, ConfigKeyInfo};
 use crate::api::connector::Props;
 use kameo::actor::ActorRef;
 
-use super::super::config::connector::ConnectorConfig;
 use super::super::connector_offsets::{
     modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffsets,
     SinkGroup,
@@ -22,8 +21,8 @@ use super::super::plugins::{find_connector, ConnectorFactory};
 use super::super::status::{ConnectorTaskId, State, Status, StatusStore, TargetState};
 use super::super::task_builder::TaskEnvironment;
 use super::super::worker::{
-    ConnectorTaskConfigs, ConnectorTaskIds, SetConnectorTarget, StartConnector, StartTask, StopAll,
-    StopAndAwaitConnector, StopAndAwaitTasks, Worker,
+    connector_task_configs, ConnectorTaskIds, SetConnectorTarget, StartConnector, StartTask,
+    StopAll, StopAndAwaitConnector, StopAndAwaitTasks, Worker,
 };
 pub use super::requests::{
     ConnectorInfo, ConnectorStateInfo, DeleteConnector, GetConnectorActiveTopics, GetConnectorInfo,
@@ -97,28 +96,6 @@ impl StandaloneHerder {
         }
     }
 
-    /// Asks the running connector for its task configs, as many as its
-    /// `tasks.max` allows.
-    async fn generate_task_configs(
-        &self,
-        name: &str,
-        config: &Props,
-    ) -> Result<Vec<Props>, String> {
-        let parsed = ConnectorConfig::new(config.iter().map(|(k, v)| (k.clone(), v.clone())))
-            .map_err(|e| e.to_string())?;
-        self.worker
-            .ask(ConnectorTaskConfigs {
-                name: name.to_string(),
-                max_tasks: parsed.tasks_max.max(1) as usize,
-                enforce: parsed.tasks_max_enforce,
-            })
-            .await
-            .map_err(|e| match e {
-                kameo::error::SendError::HandlerError(e) => e.to_string(),
-                other => other.to_string(),
-            })
-    }
-
     /// Starts every task config of `name`.
     async fn start_tasks(
         &self,
@@ -177,7 +154,7 @@ impl StandaloneHerder {
         if !started {
             return;
         }
-        let task_configs = match self.generate_task_configs(name, &config).await {
+        let task_configs = match connector_task_configs(&self.worker, name, &config).await {
             Ok(t) => t,
             Err(e) => {
                 self.statuses().put_connector(name, State::Failed, Some(e));
@@ -480,7 +457,7 @@ impl Message<Reconfigure> for StandaloneHerder {
         let config = entry.config.clone();
         let target = entry.target;
         let previous = entry.task_configs.clone();
-        let new_configs = match self.generate_task_configs(&msg.0, &config).await {
+        let new_configs = match connector_task_configs(&self.worker, &msg.0, &config).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(connector = %msg.0, error = %e, "task reconfiguration failed");

@@ -367,6 +367,13 @@ impl Reader {
                 }
             }
             if let Some(r) = &round {
+                // As Java's `position()`: resolved now, so that an empty or
+                // fully read partition needs no fetch to be seen as done.
+                if r.ends.keys().any(|tp| consumer.position(tp).is_none()) {
+                    if let Err(e) = consumer.resolve_positions().await {
+                        tracing::debug!(error = %e, "KafkaBasedLog: resolving positions failed");
+                    }
+                }
                 let done = r
                     .ends
                     .iter()

@@ -23,7 +23,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::connector::Props;
 use crate::rest::internal_request_signature as signature;
-use crate::runtime::config::connector::ConnectorConfig;
 use crate::runtime::config::worker::DistributedSettings;
 use crate::runtime::connector_offsets::SinkGroup;
 use crate::runtime::plugins::{find_connector, ConnectorFactory};
@@ -33,7 +32,7 @@ use crate::runtime::storage::config_records::{RestartRequest, SessionKey};
 use crate::runtime::storage::config_state::{ClusterConfigState, ConfigUpdate};
 use crate::runtime::task_builder::TaskEnvironment;
 use crate::runtime::worker::{
-    ConnectorTaskConfigs, SetConnectorTarget, StartConnector, StartTask, StopAndAwaitConnector,
+    connector_task_configs, SetConnectorTarget, StartConnector, StartTask, StopAndAwaitConnector,
     StopAndAwaitTasks, Worker,
 };
 
@@ -422,7 +421,7 @@ impl DistributedHerder {
             return;
         }
         let config = run.config.clone();
-        let generated = match self.generate_task_configs(name, &config).await {
+        let generated = match connector_task_configs(&self.worker, name, &config).await {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!(connector = name, error = %e, "generating task configs failed");
@@ -440,26 +439,6 @@ impl DistributedHerder {
             return;
         }
         self.write_task_configs(name, generated).await;
-    }
-
-    async fn generate_task_configs(
-        &self,
-        name: &str,
-        config: &Props,
-    ) -> Result<Vec<Props>, String> {
-        let parsed = ConnectorConfig::new(config.iter().map(|(k, v)| (k.clone(), v.clone())))
-            .map_err(|e| e.to_string())?;
-        self.worker
-            .ask(ConnectorTaskConfigs {
-                name: name.to_string(),
-                max_tasks: parsed.tasks_max.max(1) as usize,
-                enforce: parsed.tasks_max_enforce,
-            })
-            .await
-            .map_err(|e| match e {
-                kameo::error::SendError::HandlerError(e) => e.to_string(),
-                other => other.to_string(),
-            })
     }
 
     /// Writes task configs (the leader) or sends them to the leader; a
