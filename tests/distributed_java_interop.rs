@@ -489,10 +489,18 @@ fn a_java_worker_takes_over_a_kconnect_cluster() {
         SETTLE,
         &format!("{paused}: connector and task PAUSED on the Java worker, never RUNNING"),
         || {
-            let s = java.status(paused)?;
+            let body = ok(java_rest.get(&format!("/connectors/{paused}/status")))?;
+            let s = ConnectorStatus::parse(&body)?;
             if s.worker_id == java_id && s.any_in("RUNNING") {
                 java.fail(&format!(
-                    "Java runs {paused}, which kconnect paused: {s:?}\n{}",
+                    "Java runs {paused}, which kconnect paused: {body}\n{}",
+                    cluster.logs()
+                ));
+            }
+            // Nothing restarts a failed task of a paused connector.
+            if s.worker_id == java_id && s.any_in("FAILED") {
+                java.fail(&format!(
+                    "Java failed {paused}, which kconnect paused: {body}\n{}",
                     cluster.logs()
                 ));
             }
