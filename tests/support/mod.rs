@@ -11,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod java_worker;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
