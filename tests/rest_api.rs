@@ -342,9 +342,14 @@ async fn connector_lifecycle_over_rest() {
     assert_eq!(resp.body, config_json);
     let resp = get(addr, "/connectors/file-src/tasks").await;
     assert_status(&resp, 200, "tasks");
+    // Java's task config: the connector's, with the task class it added.
+    let task_json = format!(
+        r#"{{"connector.class":"FileStreamSource","file":{},"name":"file-src","task.class":"org.apache.kafka.connect.file.FileStreamSourceTask","tasks.max":"1","topic":"{topic}"}}"#,
+        Value::String(file_s.clone())
+    );
     assert_eq!(
         resp.body,
-        format!(r#"[{{"id":{{"connector":"file-src","task":0}},"config":{config_json}}}]"#)
+        format!(r#"[{{"id":{{"connector":"file-src","task":0}},"config":{task_json}}}]"#)
     );
 
     // Running, with exactly Java's status body; the lines reach the topic.
