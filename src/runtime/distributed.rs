@@ -30,6 +30,9 @@ use super::storage::kafka_status::KafkaStatusBackingStore;
 use super::task_builder::TaskEnvironment;
 use super::worker::Worker;
 
+/// How long shutdown waits for the member loop to leave the group.
+const LEAVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A running distributed worker.
 pub struct Distributed {
     pub herder: ActorRef<DistributedHerder>,
@@ -42,6 +45,10 @@ pub struct Distributed {
     config_store: Arc<KafkaConfigBackingStore>,
     offset_store: Arc<KafkaOffsetBackingStore>,
     status_store: Arc<KafkaStatusBackingStore>,
+    /// Stops the member loop, which then leaves the group.
+    member_shutdown: CancellationToken,
+    /// Resolves when the member loop has left the group.
+    member_done: tokio::sync::Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 fn fatal(e: impl std::fmt::Display) -> ConnectError {
@@ -112,8 +119,6 @@ pub async fn start_with_props(
         status_store: status_store.clone(),
         settings: settings.clone(),
         rejoin: rejoin_tx,
-        member_shutdown: member_shutdown.clone(),
-        member_done: done_rx,
     }));
     {
         let herder = herder.clone();
@@ -144,7 +149,7 @@ pub async fn start_with_props(
         herder.clone(),
         config_store.clone(),
         rejoin_rx,
-        member_shutdown,
+        member_shutdown.clone(),
     );
     tokio::spawn(async move {
         member_loop.await;
@@ -160,6 +165,8 @@ pub async fn start_with_props(
         config_store,
         offset_store,
         status_store,
+        member_shutdown,
+        member_done: tokio::sync::Mutex::new(Some(done_rx)),
     })
 }
 
@@ -169,6 +176,13 @@ impl Distributed {
     pub async fn shutdown(&self) {
         if let Err(e) = self.herder.ask(Shutdown).await {
             tracing::warn!(error = %e, "shutdown request failed");
+        }
+        // Only now: the member loop may be waiting for the herder.
+        self.member_shutdown.cancel();
+        if let Some(done) = self.member_done.lock().await.take() {
+            if tokio::time::timeout(LEAVE_TIMEOUT, done).await.is_err() {
+                tracing::warn!("the group member did not leave in time");
+            }
         }
         let _ = self.herder.stop_gracefully().await;
         self.herder.wait_for_shutdown().await;

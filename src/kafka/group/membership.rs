@@ -445,9 +445,16 @@ impl GroupMembership {
     /// Leaves the group (best effort) so that the others rebalance at once.
     pub async fn leave(&mut self) {
         self.stop_heartbeat();
-        self.active = false;
+        let was_active = std::mem::replace(&mut self.active, false);
         if self.member_id.is_empty() {
             return;
+        }
+        if !was_active {
+            // A JoinGroup or SyncGroup may still be waiting at the broker on
+            // the coordinator connection, and the broker reads nothing more
+            // from a connection until it answers: leave on a new one, so the
+            // LeaveGroup is not stuck behind a rebalance that waits for us.
+            self.lose_coordinator();
         }
         let Ok(coordinator) = self.coordinator().await else {
             return;

@@ -18,8 +18,7 @@ use bytes::Bytes;
 use kameo::actor::{ActorRef, WeakActorRef};
 use kameo::message::{Context, Message};
 use kameo::Actor;
-use tokio::sync::{mpsc, oneshot};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::mpsc;
 
 use crate::api::connector::Props;
 use crate::rest::internal_request_signature as signature;
@@ -89,10 +88,8 @@ pub struct DistributedHerder {
     task_targets: BTreeMap<String, TargetState>,
     /// Asks the member loop for a rebalance.
     rejoin: mpsc::UnboundedSender<()>,
-    /// Stops the member loop (which then leaves the group).
-    member_shutdown: CancellationToken,
-    /// Resolves when the member loop has left the group.
-    member_done: Option<oneshot::Receiver<()>>,
+    /// Set by `Shutdown`: nothing starts any more.
+    stopping: bool,
     session_key: Option<SessionKey>,
     /// Failed attempts to send each connector's task configs, for backoff.
     reconfigure_attempts: BTreeMap<String, u32>,
@@ -107,8 +104,6 @@ pub struct DistributedHerderParts {
     pub status_store: Arc<crate::runtime::storage::kafka_status::KafkaStatusBackingStore>,
     pub settings: DistributedSettings,
     pub rejoin: mpsc::UnboundedSender<()>,
-    pub member_shutdown: CancellationToken,
-    pub member_done: oneshot::Receiver<()>,
 }
 
 impl DistributedHerder {
@@ -128,8 +123,7 @@ impl DistributedHerder {
             tasks: BTreeMap::new(),
             task_targets: BTreeMap::new(),
             rejoin: parts.rejoin,
-            member_shutdown: parts.member_shutdown,
-            member_done: Some(parts.member_done),
+            stopping: false,
             session_key,
             reconfigure_attempts: BTreeMap::new(),
             me: None,
@@ -187,6 +181,9 @@ impl DistributedHerder {
     /// `previous` (Java's `tick` processing config updates). Idempotent:
     /// whatever was missed is caught up by the next call.
     async fn reconcile(&mut self, previous: &ClusterConfigState) {
+        if self.stopping {
+            return;
+        }
         if assignable(previous) != assignable(&self.snapshot) {
             self.request_rejoin();
         }
@@ -414,6 +411,9 @@ impl DistributedHerder {
     /// from the committed ones, has the leader write them (Java's
     /// `reconfigureConnectorTasksWithRetry`).
     async fn reconfigure_connector(&mut self, name: &str) {
+        if self.stopping {
+            return;
+        }
         let Some(run) = self.connectors.get(name) else {
             return;
         };

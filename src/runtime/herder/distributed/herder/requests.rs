@@ -392,8 +392,8 @@ impl Message<ResetConnectorActiveTopics> for DistributedHerder {
     }
 }
 
-/// Graceful stop: every task stops (committing offsets), then the worker
-/// leaves the group so the others take over at once.
+/// Graceful stop: every task stops (committing offsets) and nothing starts
+/// again; the caller then has the member loop leave the group.
 impl Message<Shutdown> for DistributedHerder {
     type Reply = ();
 
@@ -402,6 +402,9 @@ impl Message<Shutdown> for DistributedHerder {
         _msg: Shutdown,
         _ctx: &mut Context<Self, Self::Reply>,
     ) -> Self::Reply {
+        // Nothing starts again, whatever a rebalance or an update says.
+        self.stopping = true;
+        self.assigned = ConnectorsAndTasks::default();
         let tasks: Vec<ConnectorTaskId> = self.tasks.keys().cloned().collect();
         self.stop_tasks(tasks, true).await;
         let connectors: Vec<String> = self.connectors.keys().cloned().collect();
@@ -413,10 +416,6 @@ impl Message<Shutdown> for DistributedHerder {
         }
         let _ = self.worker.stop_gracefully().await;
         self.worker.wait_for_shutdown().await;
-        self.member_shutdown.cancel();
-        if let Some(done) = self.member_done.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(30), done).await;
-        }
         if let Err(e) = self.status_store.flush().await {
             tracing::warn!(error = %e, "flushing statuses failed");
         }
