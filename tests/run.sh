@@ -38,6 +38,9 @@ KCONNECT_TEST_BROKER=embedded cargo test --locked \
     --test client_roundtrip --test client_group --test client_admin --test client_consumer \
     --test standalone_lifecycle --test standalone_runtime --test rest_api --test error_handling \
     2>&1 | tee -a "$log"
+# A Connect cluster on the embedded broker too (the bounce tests only on Kafka).
+KCONNECT_TEST_BROKER=embedded cargo test --locked --test distributed_cluster -- \
+    three_workers pause_persists stop_alter incremental 2>&1 | tee -a "$log"
 # One closing line for the whole run (cargo prints one per test binary, the
 # last of which is the doc tests').
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
