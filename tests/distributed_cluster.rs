@@ -306,7 +306,11 @@ fn bounce(clean: bool, protocol: Protocol) {
     let topic = unique_topic(&format!("{prefix}-data"));
     create_topic(&bootstrap, &topic, 3);
     let sink_file = cluster.dir().join("sink.jsonl");
-    let (source, sink) = ("bounce-source", "bounce-sink");
+    // Names of their own: a sink's consumer group is `connect-<name>`, and
+    // the variants may run at once on one broker.
+    let source = unique_topic(&format!("{prefix}-source"));
+    let sink = unique_topic(&format!("{prefix}-sink"));
+    let (source, sink) = (source.as_str(), sink.as_str());
     const TASKS: usize = 3;
 
     cluster.create_connector(0, source, &source_config(&topic, TASKS, 200));
