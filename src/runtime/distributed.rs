@@ -9,17 +9,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use kameo::actor::{ActorRef, Spawn};
-use tokio::sync::{mpsc, oneshot};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::mpsc;
 
 use crate::api::error::ConnectError;
 use crate::kafka::cluster::Cluster;
 use crate::kafka::config::ClientConfig;
 
 use super::config::worker::WorkerConfig;
-use super::herder::distributed::herder::ConfigUpdated;
+use super::herder::distributed::herder::{ConfigUpdated, LeaveGroup};
+use super::herder::distributed::member::MemberFactory;
 use super::herder::distributed::{
-    member, DistributedHerder, DistributedHerderParts, WorkerCoordinator, WorkerCoordinatorConfig,
+    DistributedHerder, DistributedHerderParts, WorkerCoordinatorConfig,
 };
 use super::herder::requests::{Reconfigure, Shutdown};
 use super::status::StatusStore;
@@ -45,10 +45,6 @@ pub struct Distributed {
     config_store: Arc<KafkaConfigBackingStore>,
     offset_store: Arc<KafkaOffsetBackingStore>,
     status_store: Arc<KafkaStatusBackingStore>,
-    /// Stops the member loop, which then leaves the group.
-    member_shutdown: CancellationToken,
-    /// Resolves when the member loop has left the group.
-    member_done: tokio::sync::Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 fn fatal(e: impl std::fmt::Display) -> ConnectError {
@@ -109,16 +105,17 @@ pub async fn start_with_props(
     };
     let (reconfigure_tx, mut reconfigure_rx) = mpsc::unbounded_channel::<String>();
     let worker = Worker::spawn(Worker::new(env.clone(), reconfigure_tx));
-    let (rejoin_tx, rejoin_rx) = mpsc::unbounded_channel();
-    let member_shutdown = CancellationToken::new();
-    let (done_tx, done_rx) = oneshot::channel();
     let herder = DistributedHerder::spawn(DistributedHerder::new(DistributedHerderParts {
         worker,
         env,
         config_store: config_store.clone(),
         status_store: status_store.clone(),
         settings: settings.clone(),
-        rejoin: rejoin_tx,
+        member_factory: MemberFactory {
+            cluster,
+            config: WorkerCoordinatorConfig::from_settings(&settings, rest_url.clone()),
+            store: config_store.clone(),
+        },
     }));
     {
         let herder = herder.clone();
@@ -140,21 +137,6 @@ pub async fn start_with_props(
             }
         });
     }
-    let coordinator = WorkerCoordinator::new(
-        cluster,
-        WorkerCoordinatorConfig::from_settings(&settings, rest_url.clone()),
-    );
-    let member_loop = member::run(
-        coordinator,
-        herder.clone(),
-        config_store.clone(),
-        rejoin_rx,
-        member_shutdown.clone(),
-    );
-    tokio::spawn(async move {
-        member_loop.await;
-        let _ = done_tx.send(());
-    });
     tracing::info!(%worker_id, group = %settings.group_id, "distributed worker started");
     Ok(Distributed {
         herder,
@@ -165,8 +147,6 @@ pub async fn start_with_props(
         config_store,
         offset_store,
         status_store,
-        member_shutdown,
-        member_done: tokio::sync::Mutex::new(Some(done_rx)),
     })
 }
 
@@ -177,10 +157,12 @@ impl Distributed {
         if let Err(e) = self.herder.ask(Shutdown).await {
             tracing::warn!(error = %e, "shutdown request failed");
         }
-        // Only now: the member loop may be waiting for the herder.
-        self.member_shutdown.cancel();
-        if let Some(done) = self.member_done.lock().await.take() {
-            if tokio::time::timeout(LEAVE_TIMEOUT, done).await.is_err() {
+        // Only now: the member may be waiting for the herder.
+        if let Ok(Some(member)) = self.herder.ask(LeaveGroup).await {
+            if tokio::time::timeout(LEAVE_TIMEOUT, member.wait_for_shutdown())
+                .await
+                .is_err()
+            {
                 tracing::warn!("the group member did not leave in time");
             }
         }

@@ -15,10 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use kameo::actor::{ActorRef, WeakActorRef};
+use std::ops::ControlFlow;
+
+use kameo::actor::{ActorId, ActorRef, Spawn, WeakActorRef};
+use kameo::error::ActorStopReason;
 use kameo::message::{Context, Message};
 use kameo::Actor;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::api::connector::Props;
 use crate::rest::internal_request_signature as signature;
@@ -36,6 +40,7 @@ use crate::runtime::worker::{
 };
 
 use super::coordinator::{AssignmentChange, OwnerUrls};
+use super::member::{MemberFactory, Run, WorkerGroupMember};
 use super::protocol::{ConnectProtocolCompatibility, ConnectorsAndTasks};
 use crate::runtime::herder::requests::*;
 
@@ -86,8 +91,13 @@ pub struct DistributedHerder {
     tasks: BTreeMap<ConnectorTaskId, Props>,
     /// The target state the worker's tasks of each connector were given.
     task_targets: BTreeMap<String, TargetState>,
-    /// Asks the member loop for a rebalance.
+    /// Asks the group member for a rebalance.
     rejoin: mpsc::UnboundedSender<()>,
+    /// Builds the group member (again, when one dies).
+    member_factory: MemberFactory,
+    /// The group member actor (linked: supervised by this herder) and the
+    /// token that makes it leave.
+    group_member: Option<(ActorRef<WorkerGroupMember>, CancellationToken)>,
     /// Set by `Shutdown`: nothing starts any more.
     stopping: bool,
     session_key: Option<SessionKey>,
@@ -103,7 +113,7 @@ pub struct DistributedHerderParts {
     pub config_store: Arc<KafkaConfigBackingStore>,
     pub status_store: Arc<crate::runtime::storage::kafka_status::KafkaStatusBackingStore>,
     pub settings: DistributedSettings,
-    pub rejoin: mpsc::UnboundedSender<()>,
+    pub member_factory: MemberFactory,
 }
 
 impl DistributedHerder {
@@ -122,7 +132,10 @@ impl DistributedHerder {
             connectors: BTreeMap::new(),
             tasks: BTreeMap::new(),
             task_targets: BTreeMap::new(),
-            rejoin: parts.rejoin,
+            // Replaced by the member's when it starts (`on_start`).
+            rejoin: mpsc::unbounded_channel().0,
+            member_factory: parts.member_factory,
+            group_member: None,
             stopping: false,
             session_key,
             reconfigure_attempts: BTreeMap::new(),
@@ -707,7 +720,50 @@ impl Actor for DistributedHerder {
 
     async fn on_start(mut args: Self, me: ActorRef<Self>) -> Result<Self, Self::Error> {
         args.me = Some(me.downgrade());
+        args.start_group_member(&me).await;
         Ok(args)
+    }
+
+    /// Supervision of the group member: one that died other than by
+    /// leaving is replaced; what this worker ran is stopped first, as it
+    /// may no longer be a member (the others take it over).
+    async fn on_link_died(
+        &mut self,
+        me: WeakActorRef<Self>,
+        id: ActorId,
+        reason: ActorStopReason,
+    ) -> Result<ControlFlow<ActorStopReason>, Self::Error> {
+        let ours = self
+            .group_member
+            .as_ref()
+            .is_some_and(|(m, _)| m.id() == id);
+        if !ours || self.stopping || matches!(reason, ActorStopReason::Normal) {
+            return Ok(ControlFlow::Continue(()));
+        }
+        tracing::error!(%reason, "the Connect group member died; stopping this worker's work and joining again");
+        let everything = ConnectorsAndTasks {
+            connectors: self.connectors.keys().cloned().collect(),
+            tasks: self.tasks.keys().cloned().collect(),
+        };
+        self.revoke(&everything).await;
+        self.assigned = ConnectorsAndTasks::default();
+        self.member = MemberView::default();
+        if let Some(me) = me.upgrade() {
+            self.start_group_member(&me).await;
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
+impl DistributedHerder {
+    async fn start_group_member(&mut self, me: &ActorRef<Self>) {
+        let new = self.member_factory.create(me.clone());
+        let member = WorkerGroupMember::spawn_link(me, new.member).await;
+        if let Err(e) = member.tell(Run).await {
+            tracing::error!(error = %e, "the Connect group member did not start");
+        }
+        self.rejoin = new.rejoin;
+        self.group_member = Some((member, new.shutdown));
     }
 }
 
@@ -780,6 +836,25 @@ impl Message<Rebalanced> for DistributedHerder {
             }
         }
         self.reconcile(&previous).await;
+    }
+}
+
+/// Has the group member leave the group (after [`Shutdown`]); answers the
+/// member actor, to wait for.
+pub struct LeaveGroup;
+
+impl Message<LeaveGroup> for DistributedHerder {
+    type Reply = Option<ActorRef<WorkerGroupMember>>;
+
+    async fn handle(
+        &mut self,
+        _msg: LeaveGroup,
+        _ctx: &mut Context<Self, Self::Reply>,
+    ) -> Self::Reply {
+        self.stopping = true;
+        let (member, shutdown) = self.group_member.take()?;
+        shutdown.cancel();
+        Some(member)
     }
 }
 
