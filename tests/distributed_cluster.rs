@@ -796,3 +796,35 @@ fn stop_alter_offsets_resume_restart_and_signed_task_configs_through_any_worker(
     }
     cluster.wait_for_agreed_status(name, SETTLE, "still RUNNING", running(2));
 }
+
+/// A cluster of one: the leader acts on its own writes (no other worker
+/// asks for the rebalance), and fewer tasks leave no stale task statuses.
+#[test]
+fn a_single_worker_runs_resizes_and_deletes_connectors() {
+    let cluster = ConnectCluster::start(ClusterSpec::new("single"), 1);
+    let topic = unique_topic("single-data");
+    create_topic(&cluster.spec.bootstrap, &topic, 1);
+    let name = "single-source";
+    cluster.create_connector(0, name, &source_config(&topic, 3, 10));
+    cluster.wait_for_agreed_status(name, SETTLE, "connector and 3 tasks RUNNING", running(3));
+
+    cluster.put_config(0, name, &source_config(&topic, 1, 10));
+    cluster.wait_for_agreed_status(name, SETTLE, "connector and exactly 1 task RUNNING", |s| {
+        running(1)(s) && s.tasks.len() == 1
+    });
+    let tasks = ok(cluster.rest(0).get(&format!("/connectors/{name}/tasks")));
+    cluster.check(
+        tasks
+            .as_ref()
+            .is_ok_and(|t| t.as_array().is_some_and(|a| a.len() == 1)),
+        || format!("task configs after shrinking: {tasks:?}"),
+    );
+
+    cluster.delete_connector(0, name);
+    cluster.poll_until(SETTLE, "the connector gone", || {
+        match cluster.rest(0).get(&format!("/connectors/{name}/status"))? {
+            (404, _) => Ok(()),
+            (s, b) => Err(format!("HTTP {s}: {b}")),
+        }
+    });
+}

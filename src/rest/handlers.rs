@@ -116,7 +116,7 @@ where
                     forward: Some(target),
                     message,
                     ..
-                }) => forward(&parts, bytes, target.url, &message).await,
+                }) => forward(&parts, local, bytes, target.url, &message).await,
                 other => other,
             }
         }
@@ -374,6 +374,7 @@ where
 /// (`forward=false`) is not forwarded again.
 async fn forward(
     parts: &hyper::http::request::Parts,
+    local: SocketAddr,
     body: Bytes,
     url: Option<String>,
     message: &str,
@@ -428,8 +429,18 @@ async fn forward(
     {
         resp.headers_mut().insert(hyper::header::CONTENT_TYPE, ct);
     }
-    if let Some(location) = answer.location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        resp.headers_mut().insert(LOCATION, location);
+    // Java's Location is relative, resolved against the worker the client
+    // called: this one, not the leader that answered.
+    if let Some(location) = answer.location {
+        let path = location
+            .split_once("://")
+            .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+            .unwrap_or(&location);
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("{}{path}", base_url_of(&parts.headers, local)))
+        {
+            resp.headers_mut().insert(LOCATION, v);
+        }
     }
     Ok(resp)
 }
@@ -777,8 +788,11 @@ fn reword_not_found(e: ApiError, message: String) -> ApiError {
 /// the `Location` of a created connector; Jersey makes it absolute the same
 /// way.
 fn base_url<B>(req: &Request<B>, local: SocketAddr) -> String {
-    let host = req
-        .headers()
+    base_url_of(req.headers(), local)
+}
+
+fn base_url_of(headers: &hyper::HeaderMap, local: SocketAddr) -> String {
+    let host = headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_graphic()))

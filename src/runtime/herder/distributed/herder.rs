@@ -51,6 +51,10 @@ mod requests;
 const RECONFIGURE_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest such wait (Java's `RECONFIGURE_CONNECTOR_TASKS_BACKOFF_MAX_MS`).
 const RECONFIGURE_BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// Wait before writing a session key again after a failure.
+const KEY_RETRY_BACKOFF: Duration = Duration::from_secs(1);
+/// Wait before replacing a group member that died.
+const MEMBER_RESTART_BACKOFF: Duration = Duration::from_secs(1);
 
 /// Java's message when a leader-only request reaches a worker that does
 /// not know who leads.
@@ -103,6 +107,10 @@ pub struct DistributedHerder {
     session_key: Option<SessionKey>,
     /// Failed attempts to send each connector's task configs, for backoff.
     reconfigure_attempts: BTreeMap<String, u32>,
+    /// Connectors with a reconfiguration retry scheduled.
+    retry_pending: BTreeSet<String>,
+    /// Numbers the session key checks scheduled; only the newest runs.
+    key_check: u64,
     me: Option<WeakActorRef<DistributedHerder>>,
 }
 
@@ -139,6 +147,8 @@ impl DistributedHerder {
             stopping: false,
             session_key,
             reconfigure_attempts: BTreeMap::new(),
+            retry_pending: BTreeSet::new(),
+            key_check: 0,
             me: None,
         }
     }
@@ -177,13 +187,7 @@ impl DistributedHerder {
     }
 
     fn info(&self, name: &str) -> Result<ConnectorInfo, HerderError> {
-        let config = self.require_connector(name)?.clone();
-        Ok(ConnectorInfo {
-            name: name.to_string(),
-            tasks: self.snapshot.tasks(name),
-            type_: connector_type(&config),
-            config,
-        })
+        connector_info(&self.snapshot, name)
     }
 
     // ---- bringing what runs in line with the config and assignment ----
@@ -461,7 +465,6 @@ impl DistributedHerder {
             match self.config_store.put_task_configs(name, &configs).await {
                 Ok(()) => {
                     self.reconfigure_attempts.remove(name);
-                    self.snapshot = self.config_store.snapshot();
                 }
                 Err(e) => {
                     tracing::error!(connector = name, error = %e, "writing task configs failed");
@@ -526,6 +529,9 @@ impl DistributedHerder {
     }
 
     fn retry_reconfigure(&mut self, name: &str) {
+        if !self.retry_pending.insert(name.to_string()) {
+            return; // one retry at a time per connector
+        }
         let attempts = self
             .reconfigure_attempts
             .entry(name.to_string())
@@ -534,12 +540,20 @@ impl DistributedHerder {
         let delay = RECONFIGURE_BACKOFF
             .saturating_mul(1 << (*attempts - 1).min(8))
             .min(RECONFIGURE_BACKOFF_MAX);
+        self.tell_later(delay, RetryReconfigure(name.to_string()));
+    }
+
+    /// Sends this herder `msg` after `delay` (a timer, not a wait).
+    fn tell_later<M>(&self, delay: Duration, msg: M)
+    where
+        M: Send + 'static,
+        DistributedHerder: Message<M>,
+    {
         let Some(me) = self.me.clone() else { return };
-        let name = name.to_string();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             if let Some(me) = me.upgrade() {
-                let _ = me.tell(Reconfigure(name)).await;
+                let _ = me.tell(msg).await;
             }
         });
     }
@@ -601,18 +615,18 @@ impl DistributedHerder {
         }
     }
 
+    /// Stops the connector and starts it again from the current config (a
+    /// connector that never started is started).
     async fn restart_connector(&mut self, name: &str) {
-        if let Some(run) = self.connectors.get(name).cloned() {
-            self.stop_connector(name, false).await;
-            self.start_connector(name, run).await;
-        }
+        self.stop_connector(name, false).await;
+        self.reconcile_connector(name).await;
     }
 
+    /// Stops the task and starts it again from the current config (a task
+    /// assigned but not running is started).
     async fn restart_task(&mut self, id: &ConnectorTaskId) {
-        if let Some(props) = self.tasks.get(id).cloned() {
-            self.stop_tasks(vec![id.clone()], false).await;
-            self.start_task(id, props).await;
-        }
+        self.stop_tasks(vec![id.clone()], false).await;
+        self.reconcile_task(id).await;
     }
 
     /// As leader with the sessioned protocol: publishes a session key when
@@ -625,12 +639,12 @@ impl DistributedHerder {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let ttl = i64::from(self.settings.inter_worker_key_ttl_ms);
-        if self
-            .session_key
-            .as_ref()
-            .is_some_and(|k| k.creation_timestamp + ttl > now)
-        {
-            return;
+        if let Some(k) = self.session_key.as_ref() {
+            let expires = k.creation_timestamp + ttl;
+            if expires > now {
+                self.schedule_key_check(Duration::from_millis((expires - now) as u64));
+                return;
+            }
         }
         let bytes = self.settings.inter_worker_key_size.unwrap_or(256).max(40) as usize / 8;
         let key = SessionKey {
@@ -639,9 +653,22 @@ impl DistributedHerder {
             creation_timestamp: now,
         };
         match self.config_store.put_session_key(&key).await {
-            Ok(()) => self.session_key = Some(key),
-            Err(e) => tracing::error!(error = %e, "writing the session key failed"),
+            Ok(()) => {
+                self.session_key = Some(key);
+                self.schedule_key_check(Duration::from_millis(ttl.max(0) as u64));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "writing the session key failed; trying again");
+                self.schedule_key_check(KEY_RETRY_BACKOFF);
+            }
         }
+    }
+
+    /// Checks the session key again after `delay` (only the newest timer
+    /// counts).
+    fn schedule_key_check(&mut self, delay: Duration) {
+        self.key_check += 1;
+        self.tell_later(delay, CheckSessionKey(self.key_check));
     }
 
     fn sink_group(&self, name: &str, config: &Props) -> SinkGroup {
@@ -694,6 +721,20 @@ impl DistributedHerder {
     }
 }
 
+/// Java's `ConnectorInfo` of `name` in `state`.
+fn connector_info(state: &ClusterConfigState, name: &str) -> Result<ConnectorInfo, HerderError> {
+    let config = state
+        .connector_config(name)
+        .cloned()
+        .ok_or_else(|| HerderError::NotFound(name.to_string()))?;
+    Ok(ConnectorInfo {
+        name: name.to_string(),
+        tasks: state.tasks(name),
+        type_: connector_type(&config),
+        config,
+    })
+}
+
 /// What the assignors distribute: each connector with its task count.
 fn assignable(state: &ClusterConfigState) -> BTreeMap<String, usize> {
     state
@@ -729,7 +770,7 @@ impl Actor for DistributedHerder {
     /// may no longer be a member (the others take it over).
     async fn on_link_died(
         &mut self,
-        me: WeakActorRef<Self>,
+        _me: WeakActorRef<Self>,
         id: ActorId,
         reason: ActorStopReason,
     ) -> Result<ControlFlow<ActorStopReason>, Self::Error> {
@@ -748,9 +789,8 @@ impl Actor for DistributedHerder {
         self.revoke(&everything).await;
         self.assigned = ConnectorsAndTasks::default();
         self.member = MemberView::default();
-        if let Some(me) = me.upgrade() {
-            self.start_group_member(&me).await;
-        }
+        self.group_member = None;
+        self.tell_later(MEMBER_RESTART_BACKOFF, RestartGroupMember);
         Ok(ControlFlow::Continue(()))
     }
 }
@@ -806,7 +846,17 @@ impl Message<Rebalanced> for DistributedHerder {
             // end before acting (or rejoining).
             let timeout = Duration::from_millis(self.settings.worker_sync_timeout_ms.max(0) as u64);
             if let Err(e) = self.config_store.refresh(timeout).await {
-                tracing::warn!(error = %e, "could not read the config topic to its end");
+                // Not acting on configs older than the leader's: what was
+                // revoked stops, nothing starts, and the worker rejoins.
+                tracing::warn!(error = %e, "could not read the config topic to its end; rejoining");
+                if !change.assignment.failed() {
+                    self.revoke(&change.revoked).await;
+                    let mut running = change.running.clone();
+                    running.remove_all(&change.assigned);
+                    self.assigned = running;
+                }
+                self.tell_later(MEMBER_RESTART_BACKOFF, RequestRejoin);
+                return;
             }
         }
         let previous = std::mem::replace(&mut self.snapshot, self.config_store.snapshot());
@@ -855,6 +905,55 @@ impl Message<LeaveGroup> for DistributedHerder {
         let (member, shutdown) = self.group_member.take()?;
         shutdown.cancel();
         Some(member)
+    }
+}
+
+/// Asks the group member for a rebalance.
+struct RequestRejoin;
+
+impl Message<RequestRejoin> for DistributedHerder {
+    type Reply = ();
+
+    async fn handle(&mut self, _msg: RequestRejoin, _ctx: &mut Context<Self, ()>) {
+        self.request_rejoin();
+    }
+}
+
+/// Replaces a group member that died.
+struct RestartGroupMember;
+
+impl Message<RestartGroupMember> for DistributedHerder {
+    type Reply = ();
+
+    async fn handle(&mut self, _msg: RestartGroupMember, ctx: &mut Context<Self, ()>) {
+        if !self.stopping && self.group_member.is_none() {
+            self.start_group_member(ctx.actor_ref()).await;
+        }
+    }
+}
+
+/// Rotates the session key when due (Java's `checkForKeyRotation`).
+struct CheckSessionKey(u64);
+
+impl Message<CheckSessionKey> for DistributedHerder {
+    type Reply = ();
+
+    async fn handle(&mut self, msg: CheckSessionKey, _ctx: &mut Context<Self, ()>) {
+        if msg.0 == self.key_check && !self.stopping {
+            self.ensure_session_key().await;
+        }
+    }
+}
+
+/// A scheduled retry of sending a connector's task configs.
+struct RetryReconfigure(String);
+
+impl Message<RetryReconfigure> for DistributedHerder {
+    type Reply = ();
+
+    async fn handle(&mut self, msg: RetryReconfigure, _ctx: &mut Context<Self, ()>) {
+        self.retry_pending.remove(&msg.0);
+        self.reconfigure_connector(&msg.0).await;
     }
 }
 

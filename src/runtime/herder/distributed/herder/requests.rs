@@ -45,8 +45,12 @@ impl Message<PutConnectorConfig> for DistributedHerder {
             .put_connector_config(&msg.name, &config, initial)
             .await
             .map_err(|e| HerderError::Internal(e.to_string()))?;
-        self.snapshot = self.config_store.snapshot();
-        Ok((!exists, self.info(&msg.name)?))
+        // Answered from what the store read back; the herder's own snapshot
+        // moves when the update arrives, so that it is acted on.
+        Ok((
+            !exists,
+            connector_info(&self.config_store.snapshot(), &msg.name)?,
+        ))
     }
 }
 
@@ -149,14 +153,16 @@ impl Message<SetTargetState> for DistributedHerder {
     ) -> Self::Reply {
         self.require_connector(&msg.name)?;
         if msg.target == TargetState::Stopped {
-            // Java's `stopConnector`: the target state, then no tasks.
+            // Java's `stopConnector`: no tasks first, then the target state,
+            // so that a failure between the two never leaves a STOPPED
+            // connector with tasks.
             self.require_leader("Only the leader can stop connectors.")?;
             self.config_store
-                .put_target_state(&msg.name, TargetState::Stopped)
+                .put_task_configs(&msg.name, &[])
                 .await
                 .map_err(|e| HerderError::Internal(e.to_string()))?;
             self.config_store
-                .put_task_configs(&msg.name, &[])
+                .put_target_state(&msg.name, TargetState::Stopped)
                 .await
                 .map_err(|e| HerderError::Internal(e.to_string()))?;
         } else {
@@ -252,7 +258,6 @@ impl Message<PutTaskConfigs> for DistributedHerder {
             .put_task_configs(&msg.connector, &msg.configs)
             .await
             .map_err(|e| HerderError::Internal(e.to_string()))?;
-        self.snapshot = self.config_store.snapshot();
         Ok(())
     }
 }
@@ -325,10 +330,12 @@ impl Message<ModifyConnectorOffsets> for DistributedHerder {
         self.config_store.refresh(timeout).await.map_err(|e| {
             HerderError::Internal(format!("Failed to read to end of config topic: {e}"))
         })?;
-        self.snapshot = self.config_store.snapshot();
-        let config = self.require_connector(&name)?.clone();
-        if self.target_state(&name) != TargetState::Stopped || self.snapshot.task_count(&name) != 0
-        {
+        let state = self.config_store.snapshot();
+        let config = state
+            .connector_config(&name)
+            .cloned()
+            .ok_or_else(|| HerderError::NotFound(name.clone()))?;
+        if state.target_state(&name) != Some(TargetState::Stopped) || state.task_count(&name) != 0 {
             return Err(HerderError::BadRequest(format!(
                 "Connectors must be in the STOPPED state before their offsets can be modified. \
                  This can be done for the specified connector by issuing a 'PUT' request to the \
