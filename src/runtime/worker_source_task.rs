@@ -252,11 +252,17 @@ pub async fn run(p: SourceTaskParams) {
 /// The last source offset of each source partition in a polled batch,
 /// serialized once per partition, not per record.
 fn last_offsets(id: &ConnectorTaskId, records: &[SourceRecord]) -> HashMap<Vec<u8>, Vec<u8>> {
+    // Newest first, so the first offset seen of a partition is its last;
+    // a record of the same partition as the one before it (the usual run)
+    // is skipped without hashing its partition.
     let mut last: HashMap<&SourceMap, &SourceMap> = HashMap::new();
-    for r in records {
-        if !r.source_partition.is_empty() {
-            last.insert(&r.source_partition, &r.source_offset);
+    let mut previous: Option<&SourceMap> = None;
+    for r in records.iter().rev() {
+        if r.source_partition.is_empty() || previous == Some(&r.source_partition) {
+            continue;
         }
+        previous = Some(&r.source_partition);
+        last.entry(&r.source_partition).or_insert(&r.source_offset);
     }
     last.into_iter()
         .map(|(partition, offset)| (offset_key(&id.connector, partition), offset_value(offset)))

@@ -170,6 +170,19 @@ fn itoa_buf(v: i64) -> Vec<u8> {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Bytes `write_escaped` must look at: control characters, `"`, `\\`,
+/// and the lead byte of a 4-byte UTF-8 sequence (written as a surrogate
+/// pair, as Jackson does).
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize || b >= 0xf0;
+        b += 1;
+    }
+    table
+};
+
 /// Appends `s` as a quoted JSON string with Jackson's escapes. Characters
 /// beyond the Basic Multilingual Plane are written as escaped UTF-16
 /// surrogate pairs (`\uD83D\uDE00`), as Jackson does by default.
@@ -180,6 +193,13 @@ pub fn write_escaped(out: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Runs of bytes written as they are, skipped a table lookup each.
+        while i < bytes.len() && !SPECIAL[bytes[i] as usize] {
+            i += 1;
+        }
+        if i == bytes.len() {
+            break;
+        }
         let c = bytes[i];
         let escape: Option<&[u8]> = match c {
             b'"' => Some(b"\\\""),
