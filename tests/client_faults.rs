@@ -40,9 +40,13 @@ async fn produce_all(
     topic: &str,
     partitions: i32,
     n: usize,
+    batch_size: Option<usize>,
 ) -> BTreeMap<i32, Vec<String>> {
     let mut config = ProducerConfig::new(bootstrap);
     config.linger = Duration::from_millis(2);
+    if let Some(b) = batch_size {
+        config.batch_size = b;
+    }
     let producer = Producer::connect(config).await.expect("producer");
     let mut pending = Vec::new();
     for i in 0..n {
@@ -112,15 +116,27 @@ async fn dropped_connections_mid_stream_lose_and_duplicate_nothing() {
     let bootstrap = broker.bootstrap();
     let producing = tokio::spawn({
         let bootstrap = bootstrap.clone();
-        async move { produce_all(&bootstrap, topic, 3, 20_000).await }
+        // Small batches: many requests, so that a drop armed by request
+        // count fires while the records flow.
+        async move { produce_all(&bootstrap, topic, 3, 20_000, Some(512)).await }
     });
-    for _ in 0..5 {
-        // Re-arm while the records flow: each drop fires once.
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        broker.faults().drop_connection_after(20);
+    // Each drop fires once; re-armed after it fired, while the records flow.
+    let mut fired = 0;
+    while !producing.is_finished() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let now = broker.faults().dropped_connections();
+        if now > fired && now < 5 {
+            fired = now;
+            broker.faults().drop_connection_after(20);
+        }
     }
     let acked = producing.await.expect("producer task");
+    let dropped = broker.faults().dropped_connections();
     broker.faults().clear();
+    assert!(
+        dropped >= 1,
+        "no connection was dropped while the records flowed: the test proves nothing"
+    );
     let stored = read_all(&bootstrap, topic, 3, 20_000).await;
     assert_eq!(
         stored, acked,
@@ -137,7 +153,7 @@ async fn a_retriable_produce_error_is_retried_without_duplicates() {
         .faults()
         .fail_api(PRODUCE, NOT_LEADER_OR_FOLLOWER, Some(5));
     let bootstrap = broker.bootstrap();
-    let acked = produce_all(&bootstrap, topic, 2, 5_000).await;
+    let acked = produce_all(&bootstrap, topic, 2, 5_000, None).await;
     let stored = read_all(&bootstrap, topic, 2, 5_000).await;
     assert_eq!(stored, acked);
     broker.shutdown().await;
@@ -148,7 +164,7 @@ async fn slow_responses_and_failed_fetches_still_deliver_everything() {
     let topic = "faults-slow";
     let broker = broker_with_topic(topic, 2).await;
     let bootstrap = broker.bootstrap();
-    let acked = produce_all(&bootstrap, topic, 2, 2_000).await;
+    let acked = produce_all(&bootstrap, topic, 2, 2_000, None).await;
     broker
         .faults()
         .delay_responses(Some(Duration::from_millis(150)));

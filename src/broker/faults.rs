@@ -4,6 +4,7 @@
 //! API with a given error code (for the next K requests or always). These
 //! stage on demand what a real broker only does by accident.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -39,6 +40,8 @@ pub struct Decision {
 #[derive(Debug, Default)]
 pub struct Faults {
     armed: Mutex<Armed>,
+    /// Connections dropped so far, so a test can show a drop fired.
+    dropped: AtomicU64,
 }
 
 impl Faults {
@@ -70,6 +73,11 @@ impl Faults {
         });
     }
 
+    /// How many connections the armed drops closed so far.
+    pub fn dropped_connections(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
     /// Disarms everything.
     pub fn clear(&self) {
         *self.armed() = Armed::default();
@@ -86,6 +94,7 @@ impl Faults {
             if n == 0 {
                 armed.drop_after = None;
                 decision.drop_connection = true;
+                self.dropped.fetch_add(1, Ordering::Relaxed);
                 return decision;
             }
             armed.drop_after = Some(n - 1);
@@ -116,6 +125,7 @@ mod tests {
         assert!(!f.decide(0).drop_connection);
         assert!(f.decide(0).drop_connection);
         assert!(!f.decide(0).drop_connection);
+        assert_eq!(f.dropped_connections(), 1);
         f.fail_api(3, 5, Some(2));
         assert_eq!(f.decide(3).error_code, Some(5));
         assert_eq!(f.decide(1).error_code, None);
