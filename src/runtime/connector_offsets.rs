@@ -35,8 +35,10 @@ use crate::kafka::group::TopicPartition as ClientPartition;
 use crate::kafka::messenger::Messenger;
 use crate::kafka::{Error as KafkaError, ErrorCode};
 
-use super::herder::standalone::HerderError;
+use super::herder::requests::{HerderError, HerderWork};
+use super::plugins::{find_connector, ConnectorFactory};
 use super::storage::offset::OffsetBackingStore;
+use super::task_builder::TaskEnvironment;
 
 pub const KAFKA_TOPIC_KEY: &str = "kafka_topic";
 pub const KAFKA_PARTITION_KEY: &str = "kafka_partition";
@@ -626,6 +628,66 @@ fn call_sink_alter(
     connector().alter_offsets(config, offsets).map_err(|e| {
         tracing::error!(connector = name, error = %e, "Failed to modify offsets for sink connector");
         HerderError::Internal(e.message)
+    })
+}
+
+/// A connector's offsets (Java's `connectorOffsets`), as work to await
+/// outside the herder: a source's from the offset store (read to its end
+/// first), a sink's from its consumer group.
+pub fn read_connector_offsets(
+    env: &TaskEnvironment,
+    name: &str,
+    config: &Props,
+) -> Result<HerderWork<ConnectorOffsets>, HerderError> {
+    let name = name.to_string();
+    match connector_factory(config)? {
+        ConnectorFactory::Source(_) => {
+            let offsets = env.offsets.clone();
+            Ok(Box::pin(async move {
+                offsets.refresh().await.map_err(HerderError::Internal)?;
+                Ok(source_offsets(&*offsets, &name))
+            }))
+        }
+        ConnectorFactory::Sink(_) => {
+            let group = SinkGroup::new(env.cluster.clone(), env.sink_group_id(&name, config));
+            Ok(Box::pin(async move { sink_offsets(&group, &name).await }))
+        }
+    }
+}
+
+/// Alters (`Some`) or resets (`None`) a stopped connector's offsets (Java's
+/// `alterConnectorOffsets` / `resetConnectorOffsets`); the work answers
+/// Java's success message. The caller checked that the connector is
+/// STOPPED.
+pub fn modify_connector_offsets(
+    env: &TaskEnvironment,
+    name: &str,
+    config: &Props,
+    offsets: Option<Vec<ConnectorOffset>>,
+) -> Result<HerderWork<String>, HerderError> {
+    match connector_factory(config)? {
+        ConnectorFactory::Source(make) => Ok(modify_source_offsets(
+            &*env.offsets,
+            name,
+            &*make(),
+            config,
+            offsets,
+        )),
+        ConnectorFactory::Sink(make) => {
+            let group = SinkGroup::new(env.cluster.clone(), env.sink_group_id(name, config));
+            let (name, config) = (name.to_string(), config.clone());
+            Ok(Box::pin(async move {
+                modify_sink_offsets(&group, &name, make, &config, offsets).await
+            }))
+        }
+    }
+}
+
+/// The factory of `connector.class`; an unknown class is Java's 500.
+fn connector_factory(config: &Props) -> Result<ConnectorFactory, HerderError> {
+    let class = config.get("connector.class").cloned().unwrap_or_default();
+    find_connector(&class).map(|p| p.factory).ok_or_else(|| {
+        HerderError::Internal(super::herder::validation::no_such_connector_message(&class))
     })
 }
 

@@ -14,10 +14,9 @@ use crate::api::connector::Props;
 use kameo::actor::ActorRef;
 
 use super::super::connector_offsets::{
-    modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffsets,
-    SinkGroup,
+    modify_connector_offsets, read_connector_offsets, ConnectorOffsets,
 };
-use super::super::plugins::{find_connector, ConnectorFactory};
+use super::super::plugins::find_connector;
 use super::super::status::{ConnectorTaskId, State, Status, StatusStore, TargetState};
 use super::super::task_builder::TaskEnvironment;
 use super::super::worker::{
@@ -32,8 +31,8 @@ pub use super::requests::{
     Shutdown, ValidateConnectorConfig,
 };
 use super::validation::{
-    config_errors_message, connector_plugin_config, no_such_connector_message,
-    validate_connector_config, validate_connector_config_with_nulls,
+    config_errors_message, connector_plugin_config, validate_connector_config,
+    validate_connector_config_with_nulls,
 };
 
 struct ConnectorEntry {
@@ -518,23 +517,7 @@ impl Message<GetConnectorOffsets> for StandaloneHerder {
             .connectors
             .get(&name)
             .ok_or_else(|| HerderError::NotFound(name.clone()))?;
-        let class = entry
-            .config
-            .get("connector.class")
-            .cloned()
-            .unwrap_or_default();
-        let plugin = find_connector(&class)
-            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
-        match plugin.factory {
-            ConnectorFactory::Source(_) => {
-                let offsets = source_offsets(&*self.env.offsets, &name);
-                Ok(Box::pin(async move { Ok(offsets) }))
-            }
-            ConnectorFactory::Sink(_) => {
-                let group = self.sink_group(&name, &entry.config)?;
-                Ok(Box::pin(async move { sink_offsets(&group, &name).await }))
-            }
-        }
+        read_connector_offsets(&self.env, &name, &entry.config)
     }
 }
 
@@ -558,35 +541,7 @@ impl Message<ModifyConnectorOffsets> for StandaloneHerder {
                  '/connectors/{name}/stop' endpoint"
             )));
         }
-        let config = entry.config.clone();
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = find_connector(&class)
-            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
-        match plugin.factory {
-            ConnectorFactory::Source(make) => Ok(modify_source_offsets(
-                &*self.env.offsets,
-                &name,
-                &*make(),
-                &config,
-                msg.offsets,
-            )),
-            ConnectorFactory::Sink(make) => {
-                let group = self.sink_group(&name, &config)?;
-                Ok(Box::pin(async move {
-                    modify_sink_offsets(&group, &name, make, &config, msg.offsets).await
-                }))
-            }
-        }
-    }
-}
-
-impl StandaloneHerder {
-    /// The consumer group of sink connector `name`: `connect-<name>` unless
-    /// the worker's `consumer.group.id` or the connector's
-    /// `consumer.override.group.id` says otherwise, as the worker's tasks use.
-    fn sink_group(&self, name: &str, config: &Props) -> Result<SinkGroup, HerderError> {
-        let group_id = self.env.sink_group_id(name, config);
-        Ok(SinkGroup::new(self.env.cluster.clone(), group_id))
+        modify_connector_offsets(&self.env, &name, &entry.config, msg.offsets)
     }
 }
 

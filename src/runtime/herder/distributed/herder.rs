@@ -27,8 +27,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::connector::Props;
 use crate::rest::internal_request_signature as signature;
 use crate::runtime::config::worker::DistributedSettings;
-use crate::runtime::connector_offsets::SinkGroup;
-use crate::runtime::plugins::{find_connector, ConnectorFactory};
+use crate::runtime::plugins::find_connector;
 use crate::runtime::status::{ConnectorTaskId, State, TargetState};
 use crate::runtime::storage::config::{ConfigBackingStore, KafkaConfigBackingStore};
 use crate::runtime::storage::config_records::{RestartRequest, SessionKey};
@@ -669,13 +668,6 @@ impl DistributedHerder {
     fn schedule_key_check(&mut self, delay: Duration) {
         self.key_check += 1;
         self.tell_later(delay, CheckSessionKey(self.key_check));
-    }
-
-    fn sink_group(&self, name: &str, config: &Props) -> SinkGroup {
-        SinkGroup::new(
-            self.env.cluster.clone(),
-            self.env.sink_group_id(name, config),
-        )
     }
 
     /// Checks an internal request's signature (Java's

@@ -11,11 +11,11 @@ use kameo::message::{Context, Message};
 use super::*;
 use crate::api::config_def::{ConfigInfos, ConfigKeyInfo};
 use crate::runtime::connector_offsets::{
-    modify_sink_offsets, modify_source_offsets, sink_offsets, source_offsets, ConnectorOffsets,
+    modify_connector_offsets, read_connector_offsets, ConnectorOffsets,
 };
 use crate::runtime::herder::validation::{
-    config_errors_message, connector_plugin_config, no_such_connector_message,
-    validate_connector_config, validate_connector_config_with_nulls,
+    config_errors_message, connector_plugin_config, validate_connector_config,
+    validate_connector_config_with_nulls,
 };
 use crate::runtime::worker::StopAll;
 
@@ -296,22 +296,7 @@ impl Message<GetConnectorOffsets> for DistributedHerder {
     ) -> Self::Reply {
         let name = msg.0;
         let config = self.require_connector(&name)?.clone();
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = find_connector(&class)
-            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
-        match plugin.factory {
-            ConnectorFactory::Source(_) => {
-                let offsets = self.env.offsets.clone();
-                Ok(Box::pin(async move {
-                    offsets.refresh().await.map_err(HerderError::Internal)?;
-                    Ok(source_offsets(&*offsets, &name))
-                }))
-            }
-            ConnectorFactory::Sink(_) => {
-                let group = self.sink_group(&name, &config);
-                Ok(Box::pin(async move { sink_offsets(&group, &name).await }))
-            }
-        }
+        read_connector_offsets(&self.env, &name, &config)
     }
 }
 
@@ -342,24 +327,7 @@ impl Message<ModifyConnectorOffsets> for DistributedHerder {
                  '/connectors/{name}/stop' endpoint"
             )));
         }
-        let class = config.get("connector.class").cloned().unwrap_or_default();
-        let plugin = find_connector(&class)
-            .ok_or_else(|| HerderError::Internal(no_such_connector_message(&class)))?;
-        match plugin.factory {
-            ConnectorFactory::Source(make) => Ok(modify_source_offsets(
-                &*self.env.offsets,
-                &name,
-                &*make(),
-                &config,
-                msg.offsets,
-            )),
-            ConnectorFactory::Sink(make) => {
-                let group = self.sink_group(&name, &config);
-                Ok(Box::pin(async move {
-                    modify_sink_offsets(&group, &name, make, &config, msg.offsets).await
-                }))
-            }
-        }
+        modify_connector_offsets(&self.env, &name, &config, msg.offsets)
     }
 }
 
